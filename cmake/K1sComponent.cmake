@@ -1,0 +1,53 @@
+# k1s_component(NAME <name>
+#               SOURCES <files...>            library sources, relative to the component folder
+#               DEPS <targets...>             public link dependencies
+#               PRIVATE_DEPS <targets...>     private link dependencies
+#               TESTS <files...>              GoogleTest sources for the unit-test binary
+#               TEST_DEPS <targets...>)       extra link dependencies of the unit tests
+#
+# Declares the library k1s_<name> (alias k1s::<name>) and, when TESTS is given, the unit-test
+# binary <name>_unit_tests whose tests ctest discovers with the label "unit". Every component is
+# built this way so flags, include roots and test wiring never drift between folders.
+function(k1s_component)
+  cmake_parse_arguments(C "" "NAME" "SOURCES;DEPS;PRIVATE_DEPS;TESTS;TEST_DEPS" ${ARGN})
+  if(NOT C_NAME)
+    message(FATAL_ERROR "k1s_component: NAME is required")
+  endif()
+  set(lib k1s_${C_NAME})
+  if(C_SOURCES)
+    add_library(${lib} STATIC ${C_SOURCES})
+    target_include_directories(${lib} PUBLIC ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/include)
+    target_link_libraries(${lib} PUBLIC ${C_DEPS} PRIVATE k1s_compile_options ${C_PRIVATE_DEPS})
+  else()
+    add_library(${lib} INTERFACE)
+    target_include_directories(${lib} INTERFACE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/include)
+    target_link_libraries(${lib} INTERFACE ${C_DEPS})
+  endif()
+  add_library(k1s::${C_NAME} ALIAS ${lib})
+
+  if(C_TESTS AND K1S_BUILD_TESTS)
+    set(test_bin ${C_NAME}_unit_tests)
+    add_executable(${test_bin} ${C_TESTS})
+    target_link_libraries(${test_bin} PRIVATE ${lib} ${C_TEST_DEPS} k1s_compile_options
+                          GTest::gmock GTest::gtest GTest::gtest_main)
+    gtest_discover_tests(${test_bin} DISCOVERY_MODE PRE_TEST PROPERTIES LABELS unit
+                         DISCOVERY_TIMEOUT 30)
+  endif()
+endfunction()
+
+# k1s_test(NAME <name> LABEL <integration|e2e> SOURCES <files...> DEPS <targets...>)
+# A GoogleTest binary outside a component (tests/integration, tests/e2e).
+function(k1s_test)
+  cmake_parse_arguments(T "" "NAME;LABEL;TIMEOUT" "SOURCES;DEPS" ${ARGN})
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 300)
+  endif()
+  add_executable(${T_NAME} ${T_SOURCES})
+  target_link_libraries(${T_NAME} PRIVATE ${T_DEPS} k1s_compile_options
+                        GTest::gmock GTest::gtest GTest::gtest_main)
+  target_compile_definitions(${T_NAME} PRIVATE K1S_BINARY="$<TARGET_FILE:k1s>"
+                             K1S_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  add_dependencies(${T_NAME} k1s)
+  gtest_discover_tests(${T_NAME} DISCOVERY_MODE PRE_TEST
+                       PROPERTIES LABELS ${T_LABEL} TIMEOUT ${T_TIMEOUT} DISCOVERY_TIMEOUT 30)
+endfunction()

@@ -1,0 +1,13 @@
+#pragma once
+// The subcommands of k1s; each lives in its own <name>_command.cc.
+
+#include "cli/command.h"
+
+namespace k1s::cli {
+
+Command AddServerCommand(CLI::App& root);
+Command AddAgentCommand(CLI::App& root);
+Command AddKubectlCommand(CLI::App& root);
+Command AddCheckConfigCommand(CLI::App& root);
+
+}  // namespace k1s::cli

@@ -1,0 +1,74 @@
+// `k1s server`: the control plane (datastore, apiserver, scheduler, controllers) plus, unless
+// --disable-agent, the node components, as threads of one process.
+
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "cli/node_flags.h"
+
+namespace k1s::cli {
+namespace {
+
+struct ServerFlags {
+  NodeFlags node;
+  int https_listen_port = 6443;
+  std::string bind_address = "0.0.0.0";
+  std::vector<std::string> tls_sans;
+  std::string write_kubeconfig = "/etc/k1s/k1s.yaml";
+  std::string write_kubeconfig_mode;
+  std::string cluster_cidr = "10.42.0.0/16";
+  std::string service_cidr = "10.43.0.0/16";
+  std::string cluster_dns = "10.43.0.10";
+  std::string cluster_domain = "cluster.local";
+  std::vector<std::string> disable;
+  bool disable_agent = false;
+  std::string datastore_listen;
+};
+
+}  // namespace
+
+Command AddServerCommand(CLI::App& root) {
+  auto flags = std::make_shared<ServerFlags>();
+  CLI::App* app = root.add_subcommand("server", "Run the control plane (and a node, by default)");
+  AddNodeFlags(*app, flags->node);
+  app->add_option("--https-listen-port", flags->https_listen_port, "HTTPS port of the API")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
+  app->add_option("--bind-address", flags->bind_address, "Address the API listens on")
+      ->capture_default_str();
+  app->add_option("--tls-san", flags->tls_sans,
+                  "Extra host name or IP for the serving certificate (repeatable)");
+  app->add_option("-o,--write-kubeconfig", flags->write_kubeconfig,
+                  "Where to write the admin kubeconfig")
+      ->envname("K1S_KUBECONFIG_OUTPUT")
+      ->capture_default_str();
+  app->add_option("--write-kubeconfig-mode", flags->write_kubeconfig_mode,
+                  "File mode of the kubeconfig, in octal (default 0600)")
+      ->envname("K1S_KUBECONFIG_MODE");
+  app->add_option("--cluster-cidr", flags->cluster_cidr, "Pod network; each node gets a /24")
+      ->capture_default_str();
+  app->add_option("--service-cidr", flags->service_cidr, "Service ClusterIP range")
+      ->capture_default_str();
+  app->add_option("--cluster-dns", flags->cluster_dns, "ClusterIP of the DNS service")
+      ->capture_default_str();
+  app->add_option("--cluster-domain", flags->cluster_domain, "Cluster DNS domain")
+      ->capture_default_str();
+  app->add_option("--disable", flags->disable, "Bundled add-on not to deploy (repeatable)")
+      ->check(CLI::IsMember({"traefik", "helm-controller", "local-storage", "coredns",
+                             "servicelb", "metrics-server"}));
+  app->add_flag("--disable-agent", flags->disable_agent,
+                "Run only the control plane: no kubelet, no pods on this machine");
+  app->add_option("--datastore-listen", flags->datastore_listen,
+                  "Also serve the embedded datastore's etcd API at this URL (off by default)");
+
+  return Command{app,
+                 [flags] {
+                   return NotBuiltYet("server",
+                                      "the control plane (API server, scheduler, controllers)");
+                 },
+                 /*reads_config_file=*/true};
+}
+
+}  // namespace k1s::cli
