@@ -2,6 +2,8 @@
 
 #include <mutex>
 
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -25,27 +27,68 @@ spdlog::level::level_enum LevelFor(const LogOptions& options) {
   return spdlog::level::info;
 }
 
-const char* PatternFor(const LogOptions& options) {
-  // The JSON form keeps the message last so that it can be escaped-free in practice; spdlog
-  // does not escape, so messages with quotes stay readable rather than strictly valid JSON.
-  if (options.json) {
-    return R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","component":"%n","msg":"%v"})";
+// "%*" in the JSON pattern: the message as the body of a JSON string (quotes, backslashes
+// and control characters escaped), so every line parses as one JSON object.
+class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& message, const std::tm&,
+              spdlog::memory_buf_t& out) override {
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (char c : message.payload) {
+      switch (c) {
+        case '"': out.append(std::string_view("\\\"")); break;
+        case '\\': out.append(std::string_view("\\\\")); break;
+        case '\n': out.append(std::string_view("\\n")); break;
+        case '\t': out.append(std::string_view("\\t")); break;
+        default:
+          if (static_cast<unsigned char>(c) < 0x20) {
+            const char escaped[] = {'\\', 'u', '0', '0', kHex[(c >> 4) & 0xf], kHex[c & 0xf]};
+            out.append(escaped, escaped + sizeof(escaped));
+          } else {
+            out.push_back(c);
+          }
+      }
+    }
   }
-  return "%Y-%m-%dT%H:%M:%S.%fZ %L %n: %v";
-}
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JsonEscapedMessage>();
+  }
+};
 
-void Apply(spdlog::logger& logger, const LogOptions& options) {
+void Apply(spdlog::logger& logger, const LogOptions& options, const spdlog::sink_ptr& sink) {
+  logger.sinks() = {sink};
   logger.set_level(LevelFor(options));
-  logger.set_pattern(PatternFor(options), spdlog::pattern_time_type::utc);
+  auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+  if (options.json) {
+    formatter->add_flag<JsonEscapedMessage>('*').set_pattern(
+        R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","component":"%n","msg":"%*"})");
+  } else {
+    formatter->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %L %n: %v");
+  }
+  logger.set_formatter(std::move(formatter));
 }
 
 }  // namespace
 
-void ConfigureLogging(const LogOptions& options) {
+absl::Status ConfigureLogging(const LogOptions& options) {
+  spdlog::sink_ptr sink;
+  if (options.file.empty()) {
+    sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  } else {
+    try {
+      sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.file);
+    } catch (const spdlog::spdlog_ex& e) {
+      return absl::InvalidArgumentError(std::string("open log file: ") + e.what());
+    }
+  }
   LogState& state = State();
   std::lock_guard lock(state.mu);
   state.options = options;
-  spdlog::apply_all([&](std::shared_ptr<spdlog::logger> logger) { Apply(*logger, options); });
+  state.sink = sink;
+  spdlog::apply_all([&](std::shared_ptr<spdlog::logger> logger) {
+    Apply(*logger, options, sink);
+  });
+  return absl::OkStatus();
 }
 
 std::shared_ptr<spdlog::logger> Logger(std::string_view component) {
@@ -54,7 +97,7 @@ std::shared_ptr<spdlog::logger> Logger(std::string_view component) {
   std::string name(component);
   if (auto existing = spdlog::get(name)) return existing;
   auto logger = std::make_shared<spdlog::logger>(name, state.sink);
-  Apply(*logger, state.options);
+  Apply(*logger, state.options, state.sink);
   logger->flush_on(spdlog::level::warn);
   spdlog::register_logger(logger);
   return logger;

@@ -21,10 +21,12 @@ struct LogOptions {
   bool debug = false;     // --debug: debug level for every component
   int verbosity = 0;      // -v N: N >= 1 also enables debug, N >= 5 trace
   bool json = false;      // one JSON object per line instead of text
+  std::string file;       // --log FILE: append here instead of stderr
 };
 
 // Applies options to every existing and future logger. Call before starting components.
-void ConfigureLogging(const LogOptions& options);
+// Fails only when the log file cannot be opened.
+absl::Status ConfigureLogging(const LogOptions& options);
 
 // Returns the logger for `component`, creating it with the configured sinks and level.
 std::shared_ptr<spdlog::logger> Logger(std::string_view component);

@@ -63,6 +63,7 @@ int RunCli(int argc, char** argv) {
       ->check(CLI::Range(0, 10));
   root.add_option("--log-format", log_format, "Log line format")
       ->check(CLI::IsMember({"text", "json"}));
+  root.add_option("--log", log_options.file, "Log to this file instead of stderr");
 
   std::vector<Command> commands = {
       AddServerCommand(root),
@@ -84,7 +85,10 @@ int RunCli(int argc, char** argv) {
       if (int code = MergeConfigFile(command, ConfigKeys(commands)); code != kExitOk) return code;
     }
     log_options.json = log_format == "json";
-    base::ConfigureLogging(log_options);
+    if (absl::Status status = base::ConfigureLogging(log_options); !status.ok()) {
+      std::cerr << "k1s: " << status.message() << "\n";
+      return kExitUsage;
+    }
     return command.run();
   }
   std::cerr << "k1s: no command given; see k1s --help\n";

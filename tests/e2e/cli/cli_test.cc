@@ -90,6 +90,7 @@ TEST_F(CliTest, UnbuiltAgentSaysSoAndFails) {
 }
 
 TEST_F(CliTest, KubectlRunsSystemKubectlWithItsOwnFlags) {
+  if (!base::FindExecutable("kubectl")) GTEST_SKIP() << "kubectl is not installed";
   auto result = K1s({"kubectl", "version", "--client", "-o", "json"}, {"HOME=" + dir_});
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_TRUE(Contains(result.output, "clientVersion")) << result.output;
