@@ -3,9 +3,8 @@
 // needs no running server. The verbs that manage tokens stored in the cluster (create, list,
 // delete, rotate) talk to the apiserver and are not here.
 
-#include <iostream>
-
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "cli/commands.h"
 #include "pki/token.h"
