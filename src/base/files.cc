@@ -5,8 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "base/status.h"
@@ -46,23 +44,35 @@ absl::Status SyncDirectory(const std::string& dir) {
 }  // namespace
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return ErrnoStatus(absl::StrCat("read ", path), errno);
-  std::ostringstream out;
-  out << in.rdbuf();
-  if (in.bad()) return absl::InternalError(absl::StrCat("read ", path, ": I/O error"));
-  return std::move(out).str();
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(absl::StrCat("read ", path), errno);
+  std::string contents;
+  char buffer[8192];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return ErrnoStatus(absl::StrCat("read ", path), err);
+    }
+    if (n == 0) break;
+    contents.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return contents;
 }
 
 absl::Status WriteFileAtomic(const std::string& path, std::string_view contents, mode_t mode) {
-  std::string temp = absl::StrCat(path, ".tmp.", ::getpid());
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return ErrnoStatus(absl::StrCat("create ", temp), errno);
-  absl::Status status = WriteAll(fd, contents, temp);
-  // The umask may have narrowed `mode`; the caller asked for exactly this mode.
-  if (status.ok() && ::fchmod(fd, mode) != 0) status = ErrnoStatus("chmod " + temp, errno);
+  const std::string directory = DirName(path);
+  std::string temp = absl::StrCat(path, ".tmp.XXXXXX");
+  int fd = ::mkostemp(temp.data(), O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(absl::StrCat("create temp file for ", path), errno);
+  absl::Status status;
+  if (::fchmod(fd, mode) != 0) status = ErrnoStatus("chmod " + temp, errno);
+  if (status.ok()) status = WriteAll(fd, contents, temp);
   if (status.ok() && ::fsync(fd) != 0) status = ErrnoStatus("fsync " + temp, errno);
-  ::close(fd);
+  if (::close(fd) != 0 && status.ok()) status = ErrnoStatus("close " + temp, errno);
   if (status.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {
     status = ErrnoStatus(absl::StrCat("rename ", temp, " to ", path), errno);
   }
@@ -70,7 +80,7 @@ absl::Status WriteFileAtomic(const std::string& path, std::string_view contents,
     ::unlink(temp.c_str());
     return status;
   }
-  return SyncDirectory(DirName(path));
+  return SyncDirectory(directory);
 }
 
 absl::Status MakeDirs(const std::string& path, mode_t mode) {
@@ -86,6 +96,20 @@ absl::Status MakeDirs(const std::string& path, mode_t mode) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return absl::FailedPreconditionError(absl::StrCat("mkdir ", path, ": not a directory"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EnsureDirectory(const std::string& path, mode_t mode) {
+  K1S_RETURN_IF_ERROR(MakeDirs(path, mode));
+  return EnsureFileMode(path, mode);
+}
+
+absl::Status EnsureFileMode(const std::string& path, mode_t mode) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return ErrnoStatus(absl::StrCat("stat ", path), errno);
+  if ((st.st_mode & 07777) != mode && ::chmod(path.c_str(), mode) != 0) {
+    return ErrnoStatus(absl::StrCat("chmod ", path), errno);
   }
   return absl::OkStatus();
 }

@@ -70,6 +70,7 @@ int RunCli(int argc, char** argv) {
       AddAgentCommand(root),
       AddKubectlCommand(root),
       AddCheckConfigCommand(root),
+      AddTokenCommand(root),
   };
 
   try {

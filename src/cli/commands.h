@@ -9,5 +9,6 @@ Command AddServerCommand(CLI::App& root);
 Command AddAgentCommand(CLI::App& root);
 Command AddKubectlCommand(CLI::App& root);
 Command AddCheckConfigCommand(CLI::App& root);
+Command AddTokenCommand(CLI::App& root);
 
 }  // namespace k1s::cli

@@ -104,6 +104,20 @@ TEST_F(CliTest, CheckConfigReportsEachItem) {
   EXPECT_TRUE(Contains(result.output, "passed,")) << result.output;
 }
 
+TEST_F(CliTest, TokenGeneratePrintsABootstrapToken) {
+  auto first = K1s({"token", "generate"});
+  auto second = K1s({"token", "generate"});
+  EXPECT_EQ(first.exit_code, 0);
+  EXPECT_EQ(first.output.size(), 24u) << first.output;  // 6 + '.' + 16 + newline
+  EXPECT_EQ(first.output[6], '.');
+  for (size_t i = 0; i + 1 < first.output.size(); ++i) {
+    if (i == 6) continue;
+    char c = first.output[i];
+    EXPECT_TRUE((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) << first.output;
+  }
+  EXPECT_NE(first.output, second.output);
+}
+
 TEST_F(CliTest, NoSubcommandIsUsageError) {
   auto result = K1s({});
   EXPECT_EQ(result.exit_code, 2);
