@@ -7,17 +7,15 @@
 
 #include <gtest/gtest.h>
 
+#include "base/testing/temp_dir.h"
+
 namespace k1s::base {
 namespace {
 
 class FilesTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/k1s-files-XXXXXX";
-    dir_ = mkdtemp(pattern);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string dir_;
+  TempDir temp_;
+  const std::string& dir_ = temp_.path();
 };
 
 TEST_F(FilesTest, WriteFileAtomicCreatesWithExactModeAndReplaces) {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "base/files.h"
+#include "base/testing/temp_dir.h"
 
 namespace k1s::cli {
 namespace {
@@ -14,8 +15,6 @@ namespace {
 class ConfigFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/k1s-config-XXXXXX";
-    dir_ = mkdtemp(pattern);
     path_ = dir_ + "/config.yaml";
     command_ = root_.add_subcommand("server");
     command_->add_option("--data-dir", data_dir_)->envname("K1S_TEST_DATA_DIR");
@@ -23,10 +22,7 @@ class ConfigFileTest : public ::testing::Test {
     command_->add_option("--tls-san", sans_);
     command_->add_flag("--disable-agent", disable_agent_);
   }
-  void TearDown() override {
-    std::filesystem::remove_all(dir_);
-    unsetenv("K1S_TEST_DATA_DIR");
-  }
+  void TearDown() override { unsetenv("K1S_TEST_DATA_DIR"); }
   void Write(const std::string& path, const std::string& text) {
     ASSERT_TRUE(base::WriteFileAtomic(path, text, 0644).ok());
   }
@@ -40,7 +36,9 @@ class ConfigFileTest : public ::testing::Test {
     return ApplyConfig(*command_, *entries, {"server-url"});
   }
 
-  std::string dir_, path_;
+  base::TempDir temp_;
+  const std::string& dir_ = temp_.path();
+  std::string path_;
   CLI::App root_{"test"};
   CLI::App* command_ = nullptr;
   std::string data_dir_ = "/var/lib/k1s";

@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "base/files.h"
 #include "base/subprocess.h"
+#include "base/testing/temp_dir.h"
 #include "base/version.h"
 
 namespace k1s {
@@ -26,12 +27,8 @@ bool Contains(const std::string& haystack, const std::string& needle) {
 
 class CliTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/k1s-cli-XXXXXX";
-    dir_ = mkdtemp(pattern);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string dir_;
+  base::TempDir temp_;
+  const std::string& dir_ = temp_.path();
 };
 
 TEST_F(CliTest, VersionNamesVersionCommitAndArch) {
