@@ -35,19 +35,23 @@ function(k1s_component)
   endif()
 endfunction()
 
-# k1s_test(NAME <name> LABEL <integration|e2e> SOURCES <files...> DEPS <targets...>)
-# A GoogleTest binary outside a component (tests/integration, tests/e2e).
+# k1s_test(NAME <name> LABEL <integration|e2e> SOURCES <files...> DEPS <targets...>
+#          [TIMEOUT <seconds>] [USES_BINARY])
+# A GoogleTest binary outside a component (tests/integration, tests/e2e). USES_BINARY builds the
+# k1s executable first and passes its path as K1S_BINARY.
 function(k1s_test)
-  cmake_parse_arguments(T "" "NAME;LABEL;TIMEOUT" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(T "USES_BINARY" "NAME;LABEL;TIMEOUT" "SOURCES;DEPS" ${ARGN})
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 300)
   endif()
   add_executable(${T_NAME} ${T_SOURCES})
   target_link_libraries(${T_NAME} PRIVATE ${T_DEPS} k1s_compile_options
                         GTest::gmock GTest::gtest GTest::gtest_main)
-  target_compile_definitions(${T_NAME} PRIVATE K1S_BINARY="$<TARGET_FILE:k1s>"
-                             K1S_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
-  add_dependencies(${T_NAME} k1s)
+  target_compile_definitions(${T_NAME} PRIVATE K1S_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  if(T_USES_BINARY)
+    target_compile_definitions(${T_NAME} PRIVATE K1S_BINARY="$<TARGET_FILE:k1s>")
+    add_dependencies(${T_NAME} k1s)
+  endif()
   gtest_discover_tests(${T_NAME} DISCOVERY_MODE PRE_TEST
                        PROPERTIES LABELS ${T_LABEL} TIMEOUT ${T_TIMEOUT} DISCOVERY_TIMEOUT 30)
 endfunction()

@@ -103,7 +103,8 @@ struct RequestOp;
 struct ResponseOp;
 
 // Compares all true -> success ops, else failure ops; the whole txn is one revision (or none if
-// it only reads). A key may be written at most once per txn; at most 128 ops in total.
+// it only reads). A key may be written at most once per txn; at most 128 compares and 128 ops
+// per branch, as etcd allows.
 struct TxnRequest {
   std::vector<Compare> compare;
   std::vector<RequestOp> success;
