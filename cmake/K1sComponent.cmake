@@ -36,11 +36,16 @@ function(k1s_component)
 endfunction()
 
 # k1s_test(NAME <name> LABEL <integration|e2e> SOURCES <files...> DEPS <targets...>
-#          [TIMEOUT <seconds>] [USES_BINARY])
+#          [TIMEOUT <seconds>] [USES_BINARY] [SERIAL])
 # A GoogleTest binary outside a component (tests/integration, tests/e2e). USES_BINARY builds the
-# k1s executable first and passes its path as K1S_BINARY.
+# k1s executable first and passes its path as K1S_BINARY. SERIAL keeps ctest from running other
+# tests beside it (throughput measurements).
 function(k1s_test)
-  cmake_parse_arguments(T "USES_BINARY" "NAME;LABEL;TIMEOUT" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(T "USES_BINARY;SERIAL" "NAME;LABEL;TIMEOUT" "SOURCES;DEPS" ${ARGN})
+  set(serial FALSE)
+  if(T_SERIAL)
+    set(serial TRUE)
+  endif()
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 300)
   endif()
@@ -53,5 +58,6 @@ function(k1s_test)
     add_dependencies(${T_NAME} k1s)
   endif()
   gtest_discover_tests(${T_NAME} DISCOVERY_MODE PRE_TEST
-                       PROPERTIES LABELS ${T_LABEL} TIMEOUT ${T_TIMEOUT} DISCOVERY_TIMEOUT 30)
+                       PROPERTIES LABELS ${T_LABEL} TIMEOUT ${T_TIMEOUT} RUN_SERIAL ${serial}
+                       DISCOVERY_TIMEOUT 30)
 endfunction()

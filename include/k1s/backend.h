@@ -188,8 +188,9 @@ class Backend {
   virtual absl::StatusOr<DeleteRangeResponse> DeleteRange(const DeleteRangeRequest& request) = 0;
   virtual absl::StatusOr<TxnResponse> Txn(const TxnRequest& request) = 0;
 
-  // Starts a watch; history from start_revision is replayed first. A start_revision at or below
-  // the compacted revision yields one canceled message with compact_revision set.
+  // Starts a watch; history from start_revision is replayed first. A start_revision below the
+  // compacted revision yields one canceled message with compact_revision set (as in etcd, the
+  // compacted revision itself can still be watched from).
   virtual absl::StatusOr<std::unique_ptr<WatchHandle>> Watch(const WatchRequest& request,
                                                              WatchCallback callback) = 0;
 

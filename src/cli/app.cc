@@ -71,6 +71,7 @@ int RunCli(int argc, char** argv) {
       AddKubectlCommand(root),
       AddCheckConfigCommand(root),
       AddTokenCommand(root),
+      AddDatastoreCommand(root),
   };
 
   try {

@@ -10,5 +10,6 @@ Command AddAgentCommand(CLI::App& root);
 Command AddKubectlCommand(CLI::App& root);
 Command AddCheckConfigCommand(CLI::App& root);
 Command AddTokenCommand(CLI::App& root);
+Command AddDatastoreCommand(CLI::App& root);
 
 }  // namespace k1s::cli

@@ -3,7 +3,7 @@
 //
 //   k1s datastore --data-dir /tmp/d --listen-client-urls http://127.0.0.1:2379,unix:///tmp/d.sock
 
-#include "cli/datastore_command.h"
+#include "cli/commands.h"
 
 #include <iostream>
 #include <memory>
@@ -16,6 +16,7 @@
 #include "base/logging.h"
 #include "base/stop_signal.h"
 #include "datastore/etcd/etcd_server.h"
+#include "datastore/etcd/listen_url.h"
 #include "datastore/sqlite_backend.h"
 
 namespace k1s::cli {
@@ -40,6 +41,14 @@ class DatastoreComponent final : public base::Component {
 
   absl::Status Start(base::StopSignal& stop) override {
     auto log = base::Logger("datastore");
+    // Refuse bad listeners before touching the database.
+    auto urls = datastore::etcd::ParseListenUrls(flags_.listen_client_urls);
+    if (!urls.ok()) return urls.status();
+    const datastore::etcd::TlsFiles tls{flags_.cert_file, flags_.key_file, flags_.trusted_ca_file};
+    if (absl::Status status = datastore::etcd::ValidateListeners(*urls, tls); !status.ok()) {
+      return status;
+    }
+
     datastore::SqliteBackendOptions backend_options;
     backend_options.path = flags_.data_dir + "/server/db/state.db";
     backend_options.auto_compaction = flags_.auto_compaction;
@@ -51,7 +60,7 @@ class DatastoreComponent final : public base::Component {
 
     datastore::etcd::EtcdServerOptions options;
     options.listen_client_urls = {flags_.listen_client_urls};
-    options.tls = {flags_.cert_file, flags_.key_file, flags_.trusted_ca_file};
+    options.tls = tls;
     options.name = flags_.name;
     absl::StatusOr<std::unique_ptr<datastore::etcd::EtcdServer>> server =
         datastore::etcd::EtcdServer::Start(*backend_, std::move(options));

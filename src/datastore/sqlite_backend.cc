@@ -1125,7 +1125,7 @@ absl::StatusOr<History> SqliteBackend::ReadHistory(const KeyRange& range, bool p
   history.last_revision = to;
   int64_t current = 0;
   K1S_RETURN_IF_ERROR(ReadMeta(*reader, current, history.compact_revision));
-  if (history.compact_revision >= from || range.empty) return history;
+  if (history.compact_revision > from || range.empty) return history;
   struct Pending {
     Event event;
     int64_t prev_rev;

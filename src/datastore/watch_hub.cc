@@ -110,7 +110,7 @@ std::unique_ptr<WatchHandle> WatchHub::Add(const WatchRequest& request, WatchCal
   {
     std::lock_guard<std::mutex> lock(mu_);
     watcher->id = next_id_++;
-    if (request.start_revision > 0 && request.start_revision <= compact_revision) {
+    if (request.start_revision > 0 && request.start_revision < compact_revision) {
       watcher->cancel_compacted = compact_revision;
     }
     watcher->next_revision = request.start_revision > 0 ? request.start_revision : published_ + 1;
@@ -214,7 +214,7 @@ bool WatchHub::Serve(const std::shared_ptr<Watcher>& w, std::unique_lock<std::mu
             absl::StrCat("etcdserver: watch history read failed: ", history.status().message());
         return true;
       }
-      if (history->compact_revision >= from) {
+      if (history->compact_revision > from) {
         w->cancel_compacted = history->compact_revision;
         return true;
       }

@@ -68,7 +68,7 @@ class WatchHub : public std::enable_shared_from_this<WatchHub> {
   void Publish(std::vector<std::shared_ptr<const RevisionEvents>> revisions, int64_t revision);
 
   // Registers a watcher. `compact_revision` is the store's compacted revision: a start_revision
-  // at or below it gets one canceled response.
+  // below it gets one canceled response.
   std::unique_ptr<WatchHandle> Add(const WatchRequest& request, WatchCallback callback,
                                    int64_t compact_revision);
 

@@ -765,7 +765,7 @@ TYPED_TEST(BackendTest, WatchOnCompactedRevisionIsCanceled) {
   Collector c;
   WatchRequest w;
   w.key = "k";
-  w.start_revision = 4;
+  w.start_revision = 3;
   auto handle = this->backend_->Watch(w, c.Callback());
   ASSERT_TRUE(handle.ok());
   ASSERT_TRUE(c.WaitFor([](const std::vector<WatchResponse>& rs) { return !rs.empty(); }));
@@ -773,12 +773,13 @@ TYPED_TEST(BackendTest, WatchOnCompactedRevisionIsCanceled) {
   ASSERT_EQ(responses.size(), 1u);
   EXPECT_TRUE(responses[0].canceled);
   EXPECT_EQ(responses[0].compact_revision, 4);
-  // Just above the compaction point works.
+  // As in etcd, the compacted revision itself can still be watched from.
   Collector ok;
-  w.start_revision = 5;
+  w.start_revision = 4;
   auto handle2 = this->backend_->Watch(w, ok.Callback());
-  ASSERT_TRUE(ok.WaitForEvents(2));
-  EXPECT_EQ(ok.Events()[0].kv.mod_revision, 5);
+  ASSERT_TRUE(ok.WaitForEvents(3));
+  EXPECT_EQ(ok.Events()[0].kv.mod_revision, 4);
+  EXPECT_EQ(ok.Events()[2].kv.mod_revision, 6);
 }
 
 TYPED_TEST(BackendTest, WatchHandleDestructionStopsCallbacks) {
