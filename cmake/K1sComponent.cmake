@@ -8,6 +8,12 @@
 # Declares the library k1s_<name> (alias k1s::<name>) and, when TESTS is given, the unit-test
 # binary <name>_unit_tests whose tests ctest discovers with the label "unit". Every component is
 # built this way so flags, include roots and test wiring never drift between folders.
+# `unit_tests` builds every component's unit-test binary and nothing else (the sanitizer pass
+# in scripts/test needs no k1s binary, e2e tests or benchmarks).
+if(K1S_BUILD_TESTS AND NOT TARGET unit_tests)
+  add_custom_target(unit_tests)
+endif()
+
 function(k1s_component)
   cmake_parse_arguments(C "" "NAME" "SOURCES;DEPS;PRIVATE_DEPS;TESTS;TEST_DEPS" ${ARGN})
   if(NOT C_NAME)
@@ -32,6 +38,7 @@ function(k1s_component)
                           GTest::gmock GTest::gtest GTest::gtest_main)
     gtest_discover_tests(${test_bin} DISCOVERY_MODE PRE_TEST PROPERTIES LABELS unit
                          DISCOVERY_TIMEOUT 30)
+    add_dependencies(unit_tests ${test_bin})
   endif()
 endfunction()
 
