@@ -191,15 +191,20 @@ absl::Status LoadRow(Connection& conn, int64_t id, bool with_value, KeyValue& kv
 }
 
 // All live key versions in `range` at revision `at`, with values.
+// The key, mod revision and version of a ScanLive row; LoadRow fills in the rest.
+KeyValue ScannedKey(Statement& s, int64_t rev) {
+  KeyValue kv;
+  kv.key = s.Blob(0);
+  kv.mod_revision = rev;
+  kv.version = s.Int(2);
+  return kv;
+}
+
 absl::StatusOr<std::vector<KeyValue>> LiveKeyValues(Connection& conn, const KeyRange& range,
                                                     int64_t at) {
   std::vector<std::pair<KeyValue, int64_t>> found;
   K1S_RETURN_IF_ERROR(ScanLive(conn, range, at, [&](Statement& s, int64_t rev, int64_t id) {
-    KeyValue kv;
-    kv.key = s.Blob(0);
-    kv.mod_revision = rev;
-    kv.version = s.Int(2);
-    found.emplace_back(std::move(kv), id);
+    found.emplace_back(ScannedKey(s, rev), id);
     return true;
   }));
   std::vector<KeyValue> out;
@@ -239,11 +244,7 @@ absl::StatusOr<RangeResponse> ExecRange(Connection& conn, const RangeRequest& r,
     if (!collect_all && limit > 0 && static_cast<int64_t>(found.size()) > limit) return true;
     if (r.max_mod_revision > 0 && rev > r.max_mod_revision) return true;
     if (r.min_mod_revision > 0 && rev < r.min_mod_revision) return true;
-    KeyValue kv;
-    kv.key = s.Blob(0);
-    kv.mod_revision = rev;
-    kv.version = s.Int(2);
-    found.emplace_back(std::move(kv), id);
+    found.emplace_back(ScannedKey(s, rev), id);
     return true;
   }));
   response.count = count;
