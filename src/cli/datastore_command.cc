@@ -13,11 +13,8 @@
 #include <CLI/CLI.hpp>
 
 #include "base/lifecycle.h"
-#include "base/logging.h"
 #include "base/stop_signal.h"
-#include "datastore/etcd/etcd_server.h"
-#include "datastore/etcd/listen_url.h"
-#include "datastore/sqlite_backend.h"
+#include "server/datastore_component.h"
 
 namespace k1s::cli {
 namespace {
@@ -30,63 +27,6 @@ struct DatastoreFlags {
   std::string trusted_ca_file;
   std::string name;
   bool auto_compaction = true;
-};
-
-// The Backend and the etcd server over it, started and stopped as one component.
-class DatastoreComponent final : public base::Component {
- public:
-  explicit DatastoreComponent(const DatastoreFlags& flags) : flags_(flags) {}
-
-  std::string_view Name() const override { return "datastore"; }
-
-  absl::Status Start(base::StopSignal& stop) override {
-    auto log = base::Logger("datastore");
-    // Refuse bad listeners before touching the database.
-    auto urls = datastore::etcd::ParseListenUrls(flags_.listen_client_urls);
-    if (!urls.ok()) return urls.status();
-    const datastore::etcd::TlsFiles tls{flags_.cert_file, flags_.key_file, flags_.trusted_ca_file};
-    if (absl::Status status = datastore::etcd::ValidateListeners(*urls, tls); !status.ok()) {
-      return status;
-    }
-
-    datastore::SqliteBackendOptions backend_options;
-    backend_options.path = flags_.data_dir + "/server/db/state.db";
-    backend_options.auto_compaction = flags_.auto_compaction;
-    absl::StatusOr<std::unique_ptr<Backend>> backend =
-        datastore::OpenSqliteBackend(backend_options);
-    if (!backend.ok()) return backend.status();
-    backend_ = *std::move(backend);
-    log->info("opened {} at revision {}", backend_options.path, backend_->CurrentRevision());
-
-    datastore::etcd::EtcdServerOptions options;
-    options.listen_client_urls = {flags_.listen_client_urls};
-    options.tls = tls;
-    options.name = flags_.name;
-    absl::StatusOr<std::unique_ptr<datastore::etcd::EtcdServer>> server =
-        datastore::etcd::EtcdServer::Start(*backend_, std::move(options));
-    if (!server.ok()) {
-      backend_.reset();
-      return server.status();
-    }
-    server_ = *std::move(server);
-    for (const std::string& url : server_->client_urls()) {
-      log->info("serving the etcd v3 API on {}", url);
-    }
-    return absl::OkStatus();
-  }
-
-  void Stop() override {
-    auto log = base::Logger("datastore");
-    log->info("stopping");
-    server_.reset();   // ends watch and keep-alive streams, waits for running calls
-    backend_.reset();  // flushes and closes SQLite
-    log->info("stopped");
-  }
-
- private:
-  const DatastoreFlags flags_;
-  std::unique_ptr<Backend> backend_;
-  std::unique_ptr<datastore::etcd::EtcdServer> server_;
 };
 
 }  // namespace
@@ -115,7 +55,15 @@ Command AddDatastoreCommand(CLI::App& root) {
                    base::StopSignal stop;
                    base::SignalWatcher signals(stop);  // before any thread starts
                    base::ComponentRunner runner(stop);
-                   runner.Add(std::make_unique<DatastoreComponent>(*flags));
+                   server::DatastoreOptions options;
+                   options.data_dir = flags->data_dir;
+                   options.auto_compaction = flags->auto_compaction;
+                   options.listen_client_urls = flags->listen_client_urls;
+                   options.cert_file = flags->cert_file;
+                   options.key_file = flags->key_file;
+                   options.trusted_ca_file = flags->trusted_ca_file;
+                   options.name = flags->name;
+                   runner.Add(std::make_unique<server::DatastoreComponent>(options));
                    absl::Status status = runner.Run();
                    if (!status.ok()) {
                      std::cerr << "k1s datastore: " << status.message() << "\n";

@@ -1,12 +1,14 @@
 // `k1s server`: the control plane (datastore, apiserver, scheduler, controllers) plus, unless
 // --disable-agent, the node components, as threads of one process.
 
+#include <iostream>
 #include <memory>
 
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
 #include "cli/node_flags.h"
+#include "server/server.h"
 
 namespace k1s::cli {
 namespace {
@@ -65,8 +67,29 @@ Command AddServerCommand(CLI::App& root) {
 
   return Command{app,
                  [flags] {
-                   return NotBuiltYet("server",
-                                      "the control plane (API server, scheduler, controllers)");
+                   server::ServerConfig config;
+                   config.data_dir = flags->node.data_dir;
+                   config.token = flags->node.token;
+                   config.node_name = flags->node.node_name;
+                   config.node_ips = flags->node.node_ips;
+                   config.https_listen_port = static_cast<uint16_t>(flags->https_listen_port);
+                   config.bind_address = flags->bind_address;
+                   config.tls_sans = flags->tls_sans;
+                   config.write_kubeconfig = flags->write_kubeconfig;
+                   config.write_kubeconfig_mode = flags->write_kubeconfig_mode;
+                   config.cluster_cidr = flags->cluster_cidr;
+                   config.service_cidr = flags->service_cidr;
+                   config.cluster_dns = flags->cluster_dns;
+                   config.cluster_domain = flags->cluster_domain;
+                   config.disable = flags->disable;
+                   config.disable_agent = flags->disable_agent;
+                   config.datastore_listen = flags->datastore_listen;
+                   absl::Status status = server::RunServer(config);
+                   if (!status.ok()) {
+                     std::cerr << "k1s server: " << status.message() << "\n";
+                     return kExitFailure;
+                   }
+                   return kExitOk;
                  },
                  /*reads_config_file=*/true};
 }

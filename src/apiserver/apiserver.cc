@@ -1,0 +1,381 @@
+#include "apiserver/apiserver.h"
+
+#include <atomic>
+#include <chrono>
+
+#include <nlohmann/json.hpp>
+
+#include "base/strings.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "api/errors.h"
+#include "api/resource_types.h"
+#include "apiserver/bootstrap.h"
+#include "apiserver/discovery.h"
+#include "apiserver/media_types.h"
+#include "apiserver/metrics.h"
+#include "apiserver/namespace_finalizer.h"
+#include "apiserver/openapi.h"
+#include "apiserver/range_allocator.h"
+#include "apiserver/request_info.h"
+#include "apiserver/resource_handler.h"
+#include "apiserver/strategies.h"
+#include "apiserver/watch_cache.h"
+#include "base/logging.h"
+#include "base/version.h"
+
+namespace k1s::apiserver {
+namespace {
+
+using nlohmann::json;
+
+spdlog::logger& Log() {
+  static const std::shared_ptr<spdlog::logger> logger = base::Logger("apiserver");
+  return *logger;
+}
+
+// Paths anyone may read without credentials, as upstream's system:public-info-viewer allows.
+bool IsPublicPath(std::string_view path) {
+  for (std::string_view prefix : {"/healthz", "/livez", "/readyz", "/version"}) {
+    if (path == prefix || (path.substr(0, prefix.size()) == prefix && path.size() > prefix.size() &&
+                           path[prefix.size()] == '/')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void RespondJson(http::ResponseWriter& writer, int32_t code, std::string body,
+                 std::string content_type = "application/json") {
+  writer.Respond(code, http::Headers{{"Content-Type", std::move(content_type)}}, std::move(body));
+}
+
+std::string VersionJson() {
+  return json{{"major", "1"},
+              {"minor", "32"},
+              {"gitVersion", kGitVersion},
+              {"gitCommit", base::kGitCommit},
+              {"gitTreeState", "clean"},
+              {"buildDate", base::kBuildDate},
+              {"goVersion", "n/a (k1s is C++)"},
+              {"compiler", "gcc"},
+              {"platform", base::StrCat("linux/", base::TargetArch())}}
+      .dump();
+}
+
+std::optional<std::pair<uint32_t, uint32_t>> ParsePortRange(std::string_view text) {
+  std::pair<std::string, std::string> parts = absl::StrSplit(
+      absl::string_view(text.data(), text.size()), absl::MaxSplits('-', 1));
+  uint32_t first = 0;
+  uint32_t last = 0;
+  if (!absl::SimpleAtoi(parts.first, &first) || !absl::SimpleAtoi(parts.second, &last) ||
+      first == 0 || last < first || last > 65535) {
+    return std::nullopt;
+  }
+  return std::make_pair(first, last);
+}
+
+}  // namespace
+
+class ApiServer::Impl {
+ public:
+  Impl(ApiServerOptions options, Backend& backend, base::Clock& clock)
+      : options_(std::move(options)), backend_(backend), clock_(clock) {}
+
+  absl::Status Start(base::StopSignal& stop);
+  void Stop();
+  void Handle(http::Request request, std::shared_ptr<http::ResponseWriter> writer);
+
+  ApiServerOptions options_;
+  Backend& backend_;
+  base::Clock& clock_;
+  Authorizer authorizer_ = [](const UserInfo&, const RequestInfo&) { return absl::OkStatus(); };
+  std::vector<api::ResourceType> types_ = api::BuiltinResourceTypes();
+  std::unique_ptr<RangeAllocator> service_ips_;
+  std::unique_ptr<RangeAllocator> node_ports_;
+  StrategyContext context_;
+  std::unique_ptr<WatchCache> cache_;
+  std::unique_ptr<ResourceHandler> resources_;
+  std::unique_ptr<Discovery> discovery_;
+  std::unique_ptr<OpenApi> openapi_;
+  std::unique_ptr<NamespaceFinalizer> namespace_finalizer_;
+  Metrics metrics_;
+  std::unique_ptr<http::Server> server_;
+  std::atomic<bool> bootstrapped_{false};
+
+ private:
+  void Route(const RequestInfo& info, const http::Request& request,
+             const std::shared_ptr<http::ResponseWriter>& writer, int32_t* code);
+  void ServeHealth(std::string_view path, const http::Request& request,
+                   http::ResponseWriter& writer, int32_t* code);
+  bool ServeDiscovery(std::string_view path, const http::Request& request,
+                      http::ResponseWriter& writer, int32_t* code);
+};
+
+absl::Status ApiServer::Impl::Start(base::StopSignal& stop) {
+  std::optional<Ipv4Range> services = ParseIpv4Cidr(options_.service_cidr);
+  if (!services) {
+    return absl::InvalidArgumentError(
+        base::StrCat("--service-cidr: not an IPv4 CIDR: ", options_.service_cidr));
+  }
+  std::optional<std::pair<uint32_t, uint32_t>> ports = ParsePortRange(options_.node_port_range);
+  if (!ports) {
+    return absl::InvalidArgumentError(
+        base::StrCat("--service-node-port-range: not a port range: ", options_.node_port_range));
+  }
+  // Upstream keeps min(max(16, size/16), 256) addresses at the start for static requests.
+  uint32_t static_band = std::min<uint32_t>(std::max<uint32_t>(16, services->size / 16), 256);
+  service_ips_ = std::make_unique<RangeAllocator>(services->first, services->size, static_band);
+  node_ports_ = std::make_unique<RangeAllocator>(ports->first, ports->second - ports->first + 1,
+                                                 0);
+  context_ = StrategyContext{service_ips_.get(), options_.service_cidr, node_ports_.get()};
+
+  cache_ = std::make_unique<WatchCache>(backend_, types_);
+  if (absl::Status status = cache_->Start(); !status.ok()) return status;
+  resources_ = std::make_unique<ResourceHandler>(types_, backend_, *cache_, clock_, context_);
+  for (const ObjectRef& service :
+       cache_->List(*resources_->FindType("", "Service"), ObjectFilter{}).objects) {
+    ReserveServiceAllocations(json::parse(service->json), context_);
+  }
+  discovery_ = std::make_unique<Discovery>(
+      types_, base::StrCat(options_.advertise_address, ":", options_.port));
+  openapi_ = std::make_unique<OpenApi>(types_);
+  metrics_.AddGauge("apiserver_registered_watchers",
+                    "Number of watches currently served from the watch cache.",
+                    [this] { return static_cast<double>(cache_->watcher_count()); });
+  metrics_.AddGauge("apiserver_watch_cache_resource_version",
+                    "The datastore revision the watch cache has applied.",
+                    [this] { return static_cast<double>(cache_->revision()); });
+
+  BootstrapOptions bootstrap{FormatIpv4(services->first), options_.advertise_address,
+                             options_.port};
+  if (absl::Status status = EnsureBootstrapObjects(*resources_, bootstrap); !status.ok()) {
+    return absl::Status(status.code(), base::StrCat("bootstrap objects: ", status.message()));
+  }
+  bootstrapped_ = true;
+  namespace_finalizer_ = std::make_unique<NamespaceFinalizer>(*resources_, *cache_, types_);
+  if (absl::Status status = namespace_finalizer_->Start(); !status.ok()) return status;
+
+  http::ServerOptions server_options;
+  server_options.name = "apiserver";
+  server_options.bind_address = options_.bind_address;
+  server_options.port = options_.port;
+  server_options.tls = options_.tls;
+  server_options.worker_threads = options_.worker_threads;
+  server_ = std::make_unique<http::Server>(
+      server_options, [this](http::Request request, std::shared_ptr<http::ResponseWriter> writer) {
+        Handle(std::move(request), std::move(writer));
+      });
+  if (absl::Status status = server_->Start(stop); !status.ok()) return status;
+  Log().info("serving the Kubernetes API {} on https://{}:{}", kGitVersion,
+             options_.bind_address, server_->port());
+  return absl::OkStatus();
+}
+
+void ApiServer::Impl::Stop() {
+  // The HTTP server ends every watch stream first, so no watcher outlives the cache.
+  if (server_ != nullptr) server_->Stop();
+  if (namespace_finalizer_ != nullptr) namespace_finalizer_->Stop();
+  if (cache_ != nullptr) cache_->Stop();
+}
+
+void ApiServer::Impl::Handle(http::Request request,
+                             std::shared_ptr<http::ResponseWriter> writer) {
+  auto started = std::chrono::steady_clock::now();
+  std::optional<std::string> watch_param = request.Query("watch");
+  RequestInfo info = ParseRequestInfo(request.method, request.path,
+                                      watch_param && ParseGoBool(*watch_param));
+  int32_t code = 200;
+  UserInfo user;
+  if (request.identity) {
+    user.name = request.identity->common_name;
+    user.groups = request.identity->organizations;
+    user.groups.push_back("system:authenticated");
+  } else if (IsPublicPath(request.path)) {
+    user.name = "system:anonymous";
+    user.groups = {"system:unauthenticated"};
+  } else {
+    code = 401;
+    RespondJson(*writer, 401,
+                json{{"kind", "Status"},
+                     {"apiVersion", "v1"},
+                     {"metadata", json::object()},
+                     {"status", "Failure"},
+                     {"message", "Unauthorized"},
+                     {"reason", "Unauthorized"},
+                     {"code", 401}}
+                    .dump());
+  }
+  if (code == 200) {
+    if (absl::Status allowed = authorizer_(user, info); !allowed.ok()) {
+      api::HttpError error = api::ToHttpError(allowed);
+      code = error.code;
+      RespondJson(*writer, error.code, std::move(error.body));
+    } else {
+      Route(info, request, writer, &code);
+    }
+  }
+  if (info.verb == "watch") return;  // a watch's duration is its whole life: not a latency
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::string verb = info.is_resource_request ? info.verb : request.method;
+  metrics_.ObserveRequest(verb, info.group, info.version, info.resource, info.subresource, code,
+                          seconds);
+}
+
+void ApiServer::Impl::Route(const RequestInfo& info, const http::Request& request,
+                            const std::shared_ptr<http::ResponseWriter>& writer, int32_t* code) {
+  const std::string& path = request.path;
+  if (info.is_resource_request) {
+    *code = resources_->Serve(info, request, writer);
+    return;
+  }
+  if (request.method != "GET" && request.method != "HEAD") {
+    *code = 405;
+    api::HttpError error = api::ToHttpError(api::MethodNotAllowedError(
+        "the server does not allow this method on the requested resource"));
+    RespondJson(*writer, error.code, std::move(error.body));
+    return;
+  }
+  if (path == "/version" || path == "/version/") {
+    RespondJson(*writer, 200, VersionJson());
+    return;
+  }
+  if (IsPublicPath(path)) {
+    ServeHealth(path, request, *writer, code);
+    return;
+  }
+  if (path == "/metrics") {
+    writer->Respond(200, http::Headers{{"Content-Type", "text/plain; version=0.0.4"}},
+                    metrics_.Render());
+    return;
+  }
+  if (absl::StartsWith(path, "/openapi/")) {
+    std::optional<std::string> document = openapi_->Document(path);
+    if (document) {
+      RespondJson(*writer, 200, *std::move(document));
+      return;
+    }
+  } else if (ServeDiscovery(path, request, *writer, code)) {
+    return;
+  }
+  *code = 404;
+  api::HttpError error = api::ToHttpError(
+      absl::NotFoundError("the server could not find the requested resource"));
+  RespondJson(*writer, 404, std::move(error.body));
+}
+
+void ApiServer::Impl::ServeHealth(std::string_view path, const http::Request& request,
+                                  http::ResponseWriter& writer, int32_t* code) {
+  std::vector<std::string> segments =
+      absl::StrSplit(std::string(path), '/', absl::SkipEmpty());
+  const std::string& endpoint = segments[0];
+  struct Check {
+    std::string name;
+    bool ok;
+  };
+  std::vector<Check> checks = {{"ping", true}, {"log", true}};
+  if (endpoint != "livez") {
+    checks.push_back({"etcd", backend_.Status().ok()});
+    checks.push_back({"etcd-readiness", backend_.Status().ok()});
+  }
+  checks.push_back({"poststarthook/start-apiserver-watch-cache", cache_ != nullptr});
+  checks.push_back({"poststarthook/bootstrap-controller", bootstrapped_.load()});
+  checks.push_back({"poststarthook/start-namespace-finalizer", namespace_finalizer_ != nullptr});
+  if (segments.size() > 1) {
+    // /readyz/etcd: just that check.
+    std::string wanted = absl::StrJoin(segments.begin() + 1, segments.end(), "/");
+    for (const Check& check : checks) {
+      if (check.name == wanted) {
+        *code = check.ok ? 200 : 500;
+        writer.Respond(*code, http::Headers{{"Content-Type", "text/plain; charset=utf-8"}},
+                       check.ok ? "ok" : base::StrCat("internal server error: ", wanted,
+                                                      " check failed"));
+        return;
+      }
+    }
+    *code = 404;
+    writer.Respond(404, http::Headers{{"Content-Type", "text/plain; charset=utf-8"}},
+                   "404 page not found\n");
+    return;
+  }
+  bool healthy = true;
+  std::string verbose;
+  for (const Check& check : checks) {
+    healthy = healthy && check.ok;
+    base::StrAppend(&verbose, check.ok ? "[+]" : "[-]", check.name,
+                    check.ok ? " ok\n" : " failed: reason withheld\n");
+  }
+  *code = healthy ? 200 : 500;
+  std::string body;
+  if (request.Query("verbose") || !healthy) {
+    body = base::StrCat(verbose, endpoint, healthy ? " check passed\n" : " check failed\n");
+  } else {
+    body = "ok";
+  }
+  writer.Respond(*code,
+                 http::Headers{{"Content-Type", "text/plain; charset=utf-8"},
+                               {"X-Content-Type-Options", "nosniff"}},
+                 std::move(body));
+}
+
+bool ApiServer::Impl::ServeDiscovery(std::string_view path, const http::Request& request,
+                                     http::ResponseWriter& writer, int32_t* code) {
+  std::string trimmed(path);
+  while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
+  std::vector<std::string> segments = absl::StrSplit(trimmed, '/', absl::SkipEmpty());
+  if (segments.empty()) return false;
+  bool aggregated_allowed = segments.size() == 1;
+  std::optional<Negotiated> negotiated =
+      Negotiate(request.headers.Get("Accept").value_or(""), aggregated_allowed);
+  bool aggregated = negotiated && negotiated->representation == Representation::kDiscoveryV2;
+  std::optional<std::string> body;
+  if (segments[0] == "api") {
+    if (segments.size() == 1) {
+      body = aggregated ? discovery_->core_aggregated() : discovery_->core_versions();
+    } else if (segments.size() == 2) {
+      body = discovery_->ResourceList(segments[1]);
+    }
+  } else if (segments[0] == "apis") {
+    if (segments.size() == 1) {
+      body = aggregated ? discovery_->groups_aggregated() : discovery_->group_list();
+    } else if (segments.size() == 2) {
+      body = discovery_->Group(segments[1]);
+    } else if (segments.size() == 3) {
+      body = discovery_->ResourceList(segments[1] + "/" + segments[2]);
+    }
+  }
+  if (!body) return false;
+  std::string content_type = aggregated ? negotiated->content_type : "application/json";
+  writer.Respond(200,
+                 http::Headers{{"Content-Type", content_type}, {"Vary", "Accept"}},
+                 *std::move(body));
+  *code = 200;
+  return true;
+}
+
+ApiServer::ApiServer(ApiServerOptions options, Backend& backend, base::Clock& clock)
+    : impl_(std::make_unique<Impl>(std::move(options), backend, clock)) {}
+
+ApiServer::~ApiServer() { Stop(); }
+
+absl::Status ApiServer::Start(base::StopSignal& stop) { return impl_->Start(stop); }
+
+void ApiServer::Stop() { impl_->Stop(); }
+
+uint16_t ApiServer::port() const {
+  return impl_->server_ == nullptr ? 0 : impl_->server_->port();
+}
+
+void ApiServer::Handle(http::Request request, std::shared_ptr<http::ResponseWriter> writer) {
+  impl_->Handle(std::move(request), std::move(writer));
+}
+
+void ApiServer::set_authorizer(Authorizer authorizer) {
+  impl_->authorizer_ = std::move(authorizer);
+}
+
+}  // namespace k1s::apiserver

@@ -1,0 +1,861 @@
+#include "apiserver/resource_handler.h"
+
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "base/strings.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "api/errors.h"
+#include "api/selectable_fields.h"
+#include "api/strategic_merge_patch.h"
+#include "api/table_printer.h"
+#include "api/timestamps.h"
+#include "api/yaml_json.h"
+#include "apiserver/media_types.h"
+
+namespace k1s::apiserver {
+namespace {
+
+using nlohmann::json;
+
+constexpr absl::Duration kFreshReadTimeout = absl::Seconds(3);
+
+struct ListParams {
+  ObjectFilter filter;
+  int64_t limit = 0;
+  std::string continue_token;
+  std::optional<std::string> resource_version;
+  std::string resource_version_match;
+  bool watch = false;
+  bool bookmarks = false;
+  std::optional<int64_t> timeout_seconds;
+  std::string include_object = "Metadata";  // tables: None, Metadata or Object
+};
+
+absl::StatusOr<bool> BoolParam(const http::Request& request, std::string_view name) {
+  std::optional<std::string> value = request.Query(name);
+  if (!value) return false;
+  bool valid = false;
+  bool result = ParseGoBool(*value, &valid);
+  if (!valid) {
+    return api::BadRequestError(base::StrCat("invalid value for ", name, ": ", *value));
+  }
+  return result;
+}
+
+absl::StatusOr<std::optional<int64_t>> IntParam(const http::Request& request,
+                                                std::string_view name) {
+  std::optional<std::string> value = request.Query(name);
+  if (!value || value->empty()) return std::optional<int64_t>();
+  int64_t number = 0;
+  if (!absl::SimpleAtoi(*value, &number)) {
+    return api::BadRequestError(
+        base::StrCat("invalid value for ", name, ": strconv.ParseInt: parsing \"", *value,
+                     "\": invalid syntax"));
+  }
+  return std::optional<int64_t>(number);
+}
+
+absl::StatusOr<int64_t> ParseResourceVersion(const std::string& text) {
+  int64_t revision = 0;
+  if (!absl::SimpleAtoi(text, &revision) || revision < 0) {
+    return api::BadRequestError(base::StrCat("invalid resource version: ", text));
+  }
+  return revision;
+}
+
+// The continue token upstream uses: base64url of {"v":"meta.k8s.io/v1","rv":R,"start":K}, where
+// K is the next key relative to the resource's key prefix.
+std::string EncodeContinue(int64_t revision, const std::string& start) {
+  json token = {{"v", "meta.k8s.io/v1"}, {"rv", revision}, {"start", start}};
+  return absl::WebSafeBase64Escape(token.dump());
+}
+
+absl::Status DecodeContinue(const std::string& text, int64_t* revision, std::string* start) {
+  std::string decoded;
+  if (!absl::WebSafeBase64Unescape(text, &decoded)) {
+    return api::BadRequestError("continue key is not valid: illegal base64 data");
+  }
+  json token = json::parse(decoded, nullptr, false);
+  if (!token.is_object() || token.value("v", "") != "meta.k8s.io/v1" ||
+      !token["rv"].is_number_integer() || !token["start"].is_string()) {
+    return api::BadRequestError("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+  }
+  *revision = token["rv"].get<int64_t>();
+  *start = token["start"].get<std::string>();
+  if (start->find("..") != std::string::npos || (!start->empty() && (*start)[0] == '/')) {
+    return api::BadRequestError("continue key is not valid: key must not contain '..' or start with '/'");
+  }
+  return absl::OkStatus();
+}
+
+std::string PrefixEnd(std::string prefix) {
+  prefix.back() = static_cast<char>(prefix.back() + 1);
+  return prefix;
+}
+
+json ColumnDefinitions(const api::ResourceType& type) {
+  json columns = json::array();
+  for (const api::TableColumn& column : api::TableColumns(type.group, type.kind)) {
+    columns.push_back({{"name", column.name},
+                       {"type", column.type},
+                       {"format", column.format},
+                       {"description", column.description},
+                       {"priority", column.priority}});
+  }
+  return columns;
+}
+
+json PartialMetadata(const json& object) {
+  json metadata = object.contains("metadata") ? object["metadata"] : json::object();
+  return {{"kind", "PartialObjectMetadata"},
+          {"apiVersion", "meta.k8s.io/v1"},
+          {"metadata", std::move(metadata)}};
+}
+
+json TableRow(const api::ResourceType& type, const json& object, int64_t now,
+              const std::string& include_object) {
+  json row = {{"cells", api::TableCells(type.group, type.kind, object, now)}};
+  json conditions = api::TableRowConditions(type.group, type.kind, object);
+  if (!conditions.is_null()) row["conditions"] = std::move(conditions);
+  if (include_object == "Object") {
+    row["object"] = object;
+  } else if (include_object != "None") {
+    row["object"] = PartialMetadata(object);
+  }
+  return row;
+}
+
+json Table(const api::ResourceType& type, json rows, const json& list_metadata) {
+  return {{"kind", "Table"},
+          {"apiVersion", "meta.k8s.io/v1"},
+          {"metadata", list_metadata},
+          {"columnDefinitions", ColumnDefinitions(type)},
+          {"rows", std::move(rows)}};
+}
+
+const char* EventName(EventType type) {
+  switch (type) {
+    case EventType::kAdded: return "ADDED";
+    case EventType::kModified: return "MODIFIED";
+    case EventType::kDeleted: return "DELETED";
+    case EventType::kBookmark: return "BOOKMARK";
+    default: return "ERROR";
+  }
+}
+
+// Encodes objects in the representation one request negotiated.
+class Encoder {
+ public:
+  Encoder(const api::ResourceType& type, Negotiated negotiated, std::string include_object,
+          int64_t now)
+      : type_(type),
+        negotiated_(std::move(negotiated)),
+        include_object_(std::move(include_object)),
+        now_(now) {}
+
+  const std::string& content_type() const { return negotiated_.content_type; }
+
+  std::string Object(const CachedObject& object) const {
+    switch (negotiated_.representation) {
+      case Representation::kJson: return object.json;
+      case Representation::kYaml: return api::JsonToYaml(json::parse(object.json));
+      case Representation::kTable: {
+        json parsed = json::parse(object.json);
+        json rows = json::array({TableRow(type_, parsed, now_, include_object_)});
+        json metadata = {{"resourceVersion", parsed["metadata"].value("resourceVersion", "")}};
+        return Table(type_, std::move(rows), metadata).dump();
+      }
+      default: return PartialMetadata(json::parse(object.json)).dump();
+    }
+  }
+
+  std::string List(const std::vector<ObjectRef>& objects, const json& list_metadata) const {
+    switch (negotiated_.representation) {
+      case Representation::kTable: {
+        json rows = json::array();
+        for (const ObjectRef& object : objects) {
+          rows.push_back(TableRow(type_, json::parse(object->json), now_, include_object_));
+        }
+        return Table(type_, std::move(rows), list_metadata).dump();
+      }
+      case Representation::kPartialObjectMetadata: {
+        json items = json::array();
+        for (const ObjectRef& object : objects) {
+          items.push_back(PartialMetadata(json::parse(object->json)));
+        }
+        return json{{"kind", "PartialObjectMetadataList"},
+                    {"apiVersion", "meta.k8s.io/v1"},
+                    {"metadata", list_metadata},
+                    {"items", std::move(items)}}
+            .dump();
+      }
+      default: break;
+    }
+    // The list is assembled from each object's cached bytes, never re-serialized.
+    std::string out = base::StrCat("{\"apiVersion\":\"", type_.GroupVersion(), "\",\"items\":[");
+    for (size_t i = 0; i < objects.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      out += objects[i]->json;
+    }
+    base::StrAppend(&out, "],\"kind\":\"", type_.ListKind(), "\",\"metadata\":",
+                    list_metadata.dump(), "}");
+    if (negotiated_.representation == Representation::kYaml) {
+      return api::JsonToYaml(json::parse(out));
+    }
+    return out;
+  }
+
+  // One watch event line.
+  std::string Event(const CacheEvent& event) const {
+    std::string object;
+    if (event.type == EventType::kBookmark) {
+      object = json{{"kind", type_.kind},
+                    {"apiVersion", type_.GroupVersion()},
+                    {"metadata", {{"resourceVersion", std::to_string(event.revision)}}}}
+                   .dump();
+    } else if (negotiated_.representation == Representation::kYaml) {
+      object = event.object->json;  // watch streams are JSON
+    } else {
+      object = Object(*event.object);
+    }
+    return base::StrCat("{\"type\":\"", EventName(event.type), "\",\"object\":", object, "}\n");
+  }
+
+ private:
+  const api::ResourceType& type_;
+  Negotiated negotiated_;
+  std::string include_object_;
+  int64_t now_;
+};
+
+absl::StatusOr<ListParams> ParseListParams(const api::ResourceType& type,
+                                           const http::Request& request,
+                                           const std::string& namespace_name) {
+  ListParams params;
+  params.filter.namespace_name = namespace_name;
+  if (std::optional<std::string> text = request.Query("labelSelector")) {
+    absl::StatusOr<api::LabelSelector> selector = api::LabelSelector::Parse(*text);
+    if (!selector.ok()) return api::BadRequestError(std::string(selector.status().message()));
+    params.filter.labels = *std::move(selector);
+  }
+  if (std::optional<std::string> text = request.Query("fieldSelector")) {
+    absl::StatusOr<api::FieldSelector> selector = api::FieldSelector::Parse(*text);
+    if (!selector.ok()) return api::BadRequestError(std::string(selector.status().message()));
+    absl::Status supported =
+        api::CheckFieldSelectorSupported(type.group, type.kind, type.namespaced, *selector);
+    if (!supported.ok()) return api::BadRequestError(std::string(supported.message()));
+    params.filter.fields = *std::move(selector);
+  }
+  absl::StatusOr<std::optional<int64_t>> limit = IntParam(request, "limit");
+  if (!limit.ok()) return limit.status();
+  params.limit = std::max<int64_t>(0, limit->value_or(0));
+  params.continue_token = request.Query("continue").value_or("");
+  params.resource_version = request.Query("resourceVersion");
+  params.resource_version_match = request.Query("resourceVersionMatch").value_or("");
+  absl::StatusOr<bool> watch = BoolParam(request, "watch");
+  if (!watch.ok()) return watch.status();
+  params.watch = *watch;
+  absl::StatusOr<bool> bookmarks = BoolParam(request, "allowWatchBookmarks");
+  if (!bookmarks.ok()) return bookmarks.status();
+  params.bookmarks = *bookmarks;
+  absl::StatusOr<std::optional<int64_t>> timeout = IntParam(request, "timeoutSeconds");
+  if (!timeout.ok()) return timeout.status();
+  params.timeout_seconds = *timeout;
+  params.include_object = request.Query("includeObject").value_or("Metadata");
+
+  const std::string version = params.resource_version.value_or("");
+  if (!params.resource_version_match.empty()) {
+    if (version.empty()) {
+      return api::BadRequestError(
+          "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless "
+          "resourceVersion is provided");
+    }
+    if (params.resource_version_match != "Exact" &&
+        params.resource_version_match != "NotOlderThan") {
+      return api::BadRequestError(base::StrCat(
+          "resourceVersionMatch: Unsupported value: \"", params.resource_version_match,
+          "\": supported values: \"Exact\", \"NotOlderThan\", \"\""));
+    }
+    if (params.resource_version_match == "Exact" && version == "0") {
+      return api::BadRequestError(
+          "resourceVersionMatch: Forbidden: resourceVersionMatch \"exact\" is forbidden for "
+          "resourceVersion \"0\"");
+    }
+  }
+  if (!params.continue_token.empty() && !version.empty() && version != "0") {
+    return api::BadRequestError(
+        "specifying resource version is not allowed when using continue");
+  }
+  return params;
+}
+
+bool IsDryRun(const http::Request& request) {
+  for (const auto& [name, value] : request.QueryParams()) {
+    if (name == "dryRun" && value == "All") return true;
+  }
+  return false;
+}
+
+absl::Status CheckDryRunValues(const http::Request& request) {
+  for (const auto& [name, value] : request.QueryParams()) {
+    if (name == "dryRun" && value != "All") {
+      return api::BadRequestError(base::StrCat("dryRun: Unsupported value: \"", value,
+                                               "\": supported values: \"All\""));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+struct ResourceHandler::Call {
+  const RequestInfo& info;
+  const http::Request& request;
+  const std::shared_ptr<http::ResponseWriter>& writer;
+  Registry* registry = nullptr;
+  const api::ResourceType* type = nullptr;
+  Negotiated negotiated;
+  int32_t code = 200;
+
+  // Sends `body` (already in the negotiated representation) with `status`.
+  void Send(int32_t status, std::string body) {
+    code = status;
+    http::Headers headers{{"Content-Type", negotiated.content_type}};
+    writer->Respond(status, headers, std::move(body));
+  }
+};
+
+ResourceHandler::ResourceHandler(const std::vector<api::ResourceType>& types, Backend& backend,
+                                 WatchCache& cache, base::Clock& clock,
+                                 const StrategyContext& context)
+    : backend_(backend), cache_(cache), clock_(clock) {
+  NamespaceCheck check = [this](const api::ResourceType& type, std::string_view name,
+                                std::string_view namespace_name) {
+    return CheckNamespace(type, name, namespace_name);
+  };
+  for (const api::ResourceType& type : types) {
+    auto registry = std::make_unique<Registry>(type, backend, clock, MakeStrategy(type, context),
+                                               check);
+    if (type.group.empty() && type.kind == "Namespace") namespaces_ = registry.get();
+    registries_[base::StrCat(type.group, "/", type.version, "/", type.plural)] =
+        std::move(registry);
+  }
+}
+
+ResourceHandler::~ResourceHandler() = default;
+
+Registry* ResourceHandler::Find(const std::string& group, const std::string& version,
+                                const std::string& plural) const {
+  auto it = registries_.find(base::StrCat(group, "/", version, "/", plural));
+  return it == registries_.end() ? nullptr : it->second.get();
+}
+
+const api::ResourceType* ResourceHandler::FindType(const std::string& group,
+                                                   const std::string& kind) const {
+  for (const auto& [key, registry] : registries_) {
+    if (registry->type().group == group && registry->type().kind == kind) {
+      return &registry->type();
+    }
+  }
+  return nullptr;
+}
+
+absl::Status ResourceHandler::CheckNamespace(const api::ResourceType& type,
+                                             std::string_view name,
+                                             std::string_view namespace_name) {
+  if (namespaces_ == nullptr) return absl::OkStatus();
+  ObjectRef ns = cache_.Get(namespaces_->type(), "", namespace_name);
+  if (ns == nullptr) {
+    // The cache may trail a namespace created a moment ago: ask the datastore.
+    absl::StatusOr<ObjectRef> stored = namespaces_->Get("", namespace_name);
+    if (!stored.ok()) return stored.status();
+    ns = *stored;
+  }
+  json object = json::parse(ns->json);
+  if (object["metadata"].contains("deletionTimestamp") ||
+      object["status"].value("phase", "") == "Terminating") {
+    return api::ForbiddenError(
+        type, name,
+        base::StrCat(api::QualifiedResource(type), " \"", name,
+                     "\" is forbidden: unable to create new content in namespace ",
+                     namespace_name, " because it is being terminated"));
+  }
+  return absl::OkStatus();
+}
+
+int32_t ResourceHandler::Serve(const RequestInfo& info, const http::Request& request,
+                               const std::shared_ptr<http::ResponseWriter>& writer) {
+  Call call{info, request, writer, nullptr, nullptr, Negotiated{}, 200};
+  absl::Status status = Dispatch(call);
+  if (!status.ok()) {
+    api::HttpError error = api::ToHttpError(status);
+    writer->Respond(error.code, http::Headers{{"Content-Type", "application/json"}},
+                    std::move(error.body));
+    return error.code;
+  }
+  return call.code;
+}
+
+absl::Status ResourceHandler::Dispatch(Call& call) {
+  const RequestInfo& info = call.info;
+  call.registry = Find(info.group, info.version, info.resource);
+  if (call.registry == nullptr || info.parts.size() > 3) {
+    return absl::Status(absl::StatusCode::kNotFound,
+                        "the server could not find the requested resource");
+  }
+  call.type = &call.registry->type();
+  const api::ResourceType& type = *call.type;
+  if (!info.subresource.empty() && !type.has_subresource(info.subresource)) {
+    return absl::Status(absl::StatusCode::kNotFound,
+                        "the server could not find the requested resource");
+  }
+  if (type.namespaced && info.namespace_name.empty() && !info.name.empty()) {
+    return absl::Status(absl::StatusCode::kNotFound,
+                        "the server could not find the requested resource");
+  }
+  std::optional<Negotiated> negotiated =
+      Negotiate(call.request.headers.Get("Accept").value_or(""), false);
+  if (!negotiated) {
+    return api::NotAcceptableError(
+        "only the following media types are accepted: application/json, application/yaml, "
+        "application/json;as=Table;v=v1;g=meta.k8s.io");
+  }
+  call.negotiated = *negotiated;
+  const std::string& verb = info.verb;
+  if (verb == "get") {
+    if (call.request.Query("watch") && ParseGoBool(*call.request.Query("watch"))) {
+      return Watch(call);
+    }
+    return Get(call);
+  }
+  if (verb == "list") return List(call);
+  if (verb == "watch") return Watch(call);
+  if (absl::Status status = CheckDryRunValues(call.request); !status.ok()) return status;
+  if (verb == "create") {
+    if (info.subresource == "binding") return Bind(call);
+    if (!info.name.empty()) {
+      return api::MethodNotAllowedError(
+          "the server does not allow this method on the requested resource");
+    }
+    return Create(call);
+  }
+  if (verb == "update" && !info.name.empty()) return Update(call);
+  if (verb == "patch" && !info.name.empty()) return Patch(call);
+  if (verb == "delete" && info.subresource.empty()) return Delete(call);
+  if (verb == "deletecollection" &&
+      std::find(type.verbs.begin(), type.verbs.end(), "deletecollection") != type.verbs.end()) {
+    return DeleteCollection(call);
+  }
+  return api::MethodNotAllowedError(
+      "the server does not allow this method on the requested resource");
+}
+
+absl::Status ResourceHandler::Get(Call& call) {
+  if (!call.info.subresource.empty() && call.info.subresource != "status") {
+    return api::MethodNotAllowedError(
+        "the server does not allow this method on the requested resource");
+  }
+  absl::StatusOr<ObjectRef> object = call.registry->Get(call.info.namespace_name, call.info.name);
+  if (!object.ok()) return object.status();
+  Encoder encoder(*call.type, call.negotiated, call.request.Query("includeObject").value_or("Metadata"),
+                  clock_.NowUnixNanos() / 1'000'000'000);
+  call.Send(200, encoder.Object(**object));
+  return absl::OkStatus();
+}
+
+absl::Status ResourceHandler::List(Call& call) {
+  const api::ResourceType& type = *call.type;
+  absl::StatusOr<ListParams> params = ParseListParams(type, call.request, call.info.namespace_name);
+  if (!params.ok()) return params.status();
+  if (params->watch) return Watch(call);
+  Encoder encoder(type, call.negotiated, params->include_object,
+                  clock_.NowUnixNanos() / 1'000'000'000);
+  const std::string version = params->resource_version.value_or("");
+  bool from_datastore = !params->continue_token.empty() ||
+                        (params->limit > 0 && version != "0") ||
+                        params->resource_version_match == "Exact";
+  json list_metadata = json::object();
+  std::vector<ObjectRef> items;
+  if (!from_datastore) {
+    int64_t minimum = 0;
+    if (version.empty()) {
+      absl::StatusOr<int64_t> fresh = cache_.WaitUntilFresh(kFreshReadTimeout);
+      if (!fresh.ok()) return fresh.status();
+    } else if (version != "0") {
+      absl::StatusOr<int64_t> wanted = ParseResourceVersion(version);
+      if (!wanted.ok()) return wanted.status();
+      minimum = *wanted;
+      if (absl::Status status = cache_.WaitForRevision(minimum, kFreshReadTimeout); !status.ok()) {
+        return status;
+      }
+    }
+    WatchCache::ListResult result = cache_.List(type, params->filter);
+    items = std::move(result.objects);
+    if (params->limit > 0 && static_cast<int64_t>(items.size()) > params->limit) {
+      items.resize(static_cast<size_t>(params->limit));  // resourceVersion=0 with a limit
+    }
+    list_metadata["resourceVersion"] = std::to_string(result.revision);
+  } else {
+    int64_t revision = 0;
+    std::string prefix = NamespacePrefix(type, call.info.namespace_name);
+    std::string key = prefix;
+    if (!params->continue_token.empty()) {
+      std::string start;
+      absl::Status status = DecodeContinue(params->continue_token, &revision, &start);
+      if (!status.ok()) return status;
+      key = type.storage_prefix + start;
+      if (key < prefix) key = prefix;
+    } else if (params->resource_version_match == "Exact" ||
+               (!version.empty() && version != "0")) {
+      absl::StatusOr<int64_t> wanted = ParseResourceVersion(version);
+      if (!wanted.ok()) return wanted.status();
+      revision = params->resource_version_match == "Exact" ? *wanted : 0;
+    }
+    const std::string end = PrefixEnd(prefix);
+    bool filtered = !params->filter.labels.Empty() || !params->filter.fields.Empty();
+    int64_t first_count = -1;
+    std::string last_key;
+    bool more = false;
+    while (true) {
+      RangeRequest range;
+      range.key = key;
+      range.range_end = end;
+      range.revision = revision;
+      if (params->limit > 0) {
+        range.limit = params->limit - static_cast<int64_t>(items.size()) + 1;
+      }
+      absl::StatusOr<RangeResponse> response = backend_.Range(range);
+      if (!response.ok()) {
+        if (response.status().code() == absl::StatusCode::kOutOfRange) {
+          if (!params->continue_token.empty()) {
+            return api::ExpiredError(
+                "The provided continue parameter is too old to display a consistent list "
+                "result. You can start a new list without the continue parameter, or use the "
+                "continue token in this response to retrieve the remainder of the results. "
+                "Continuing with the provided token results in an inconsistent list - objects "
+                "that were created, modified, or deleted between the time the first chunk was "
+                "returned and now may show up in the list.");
+          }
+          return api::ExpiredError(base::StrCat("too old resource version: ", version));
+        }
+        return api::InternalError(std::string(response.status().message()));
+      }
+      revision = response->revision;
+      if (first_count < 0) first_count = response->count;
+      for (KeyValue& kv : response->kvs) {
+        if (params->limit > 0 && static_cast<int64_t>(items.size()) == params->limit) {
+          more = true;
+          break;
+        }
+        absl::StatusOr<ObjectRef> object =
+            MakeCachedObject(type, kv.key, kv.value, kv.mod_revision);
+        last_key = kv.key;
+        if (object.ok() && params->filter.Matches(**object)) items.push_back(*std::move(object));
+      }
+      if (more || !response->more || response->kvs.empty()) break;
+      key = last_key + std::string(1, '\0');
+    }
+    list_metadata["resourceVersion"] = std::to_string(revision);
+    if (more) {
+      list_metadata["continue"] =
+          EncodeContinue(revision, last_key.substr(type.storage_prefix.size()) + '\0');
+      if (!filtered && first_count >= 0) {
+        list_metadata["remainingItemCount"] = first_count - static_cast<int64_t>(items.size());
+      }
+    }
+  }
+  call.Send(200, encoder.List(items, list_metadata));
+  return absl::OkStatus();
+}
+
+absl::Status ResourceHandler::Watch(Call& call) {
+  const api::ResourceType& type = *call.type;
+  absl::StatusOr<ListParams> params = ParseListParams(type, call.request, call.info.namespace_name);
+  if (!params.ok()) return params.status();
+  if (!call.info.name.empty()) {
+    // A watch on one object is a watch on the collection narrowed to its name.
+    absl::StatusOr<api::FieldSelector> by_name =
+        api::FieldSelector::Parse(base::StrCat("metadata.name=", call.info.name));
+    if (by_name.ok()) params->filter.fields = *std::move(by_name);
+  }
+  WatchOptions options;
+  options.bookmarks = params->bookmarks;
+  const std::string version = params->resource_version.value_or("");
+  if (version.empty() || version == "0") {
+    options.send_initial_state = true;
+  } else {
+    absl::StatusOr<int64_t> after = ParseResourceVersion(version);
+    if (!after.ok()) return after.status();
+    options.after_revision = *after;
+    if (absl::Status status = cache_.WaitForRevision(*after, kFreshReadTimeout); !status.ok()) {
+      return status;
+    }
+  }
+  int64_t timeout_seconds = params->timeout_seconds.value_or(0);
+  if (timeout_seconds <= 0) {
+    // Like upstream: a random timeout between 30 and 60 minutes spreads reconnects out.
+    thread_local std::mt19937 random(std::random_device{}());
+    timeout_seconds = std::uniform_int_distribution<int64_t>(1800, 3600)(random);
+  }
+  options.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+
+  auto encoder = std::make_shared<Encoder>(type, call.negotiated, params->include_object,
+                                           clock_.NowUnixNanos() / 1'000'000'000);
+  std::string content_type = call.negotiated.representation == Representation::kYaml
+                                 ? "application/json"
+                                 : call.negotiated.content_type;
+  std::shared_ptr<http::ResponseWriter> writer = call.writer;
+  writer->StartStream(200, http::Headers{{"Content-Type", content_type},
+                                         {"Cache-Control", "no-cache, private"}});
+  call.code = 200;
+  WatchCache::Sink sink = [writer, encoder](const CacheEvent& event) {
+    if (event.type == EventType::kClose) {
+      writer->EndStream();
+      return false;
+    }
+    return writer->WriteChunk(encoder->Event(event));
+  };
+  absl::StatusOr<std::unique_ptr<WatchCache::Registration>> registration =
+      cache_.Watch(type, params->filter, options, std::move(sink));
+  if (!registration.ok()) {
+    // Errors after the stream started travel as an ERROR event, as upstream sends them.
+    api::HttpError error = api::ToHttpError(registration.status());
+    writer->WriteChunk(base::StrCat("{\"type\":\"ERROR\",\"object\":", error.body, "}\n"));
+    writer->EndStream();
+    return absl::OkStatus();
+  }
+  std::shared_ptr<WatchCache::Registration> held(std::move(*registration));
+  writer->OnClose([held]() mutable { held.reset(); });
+  return absl::OkStatus();
+}
+
+absl::Status ResourceHandler::Create(Call& call) {
+  absl::StatusOr<json> body =
+      DecodeBody(call.request.headers.Get("Content-Type").value_or(""), call.request.body);
+  if (!body.ok()) return body.status();
+  const api::ResourceType& type = *call.type;
+  if (!body->is_object()) {
+    return api::BadRequestError("Object 'Kind' is missing in the request body");
+  }
+  std::string kind = body->value("kind", "");
+  std::string api_version = body->value("apiVersion", "");
+  if (!kind.empty() && kind != type.kind) {
+    return api::BadRequestError(base::StrCat("the object provided is unrecognized (must be of type ",
+                                             type.kind, "): ", kind));
+  }
+  if (!api_version.empty() && api_version != type.GroupVersion()) {
+    return api::BadRequestError(base::StrCat("the API version in the data (", api_version,
+                                             ") does not match the expected API version (",
+                                             type.GroupVersion(), ")"));
+  }
+  absl::StatusOr<ObjectRef> created =
+      call.registry->Create(call.info.namespace_name, *std::move(body), {IsDryRun(call.request)});
+  if (!created.ok()) return created.status();
+  Encoder encoder(type, call.negotiated, "Metadata", clock_.NowUnixNanos() / 1'000'000'000);
+  call.Send(201, encoder.Object(**created));
+  return absl::OkStatus();
+}
+
+absl::Status ResourceHandler::Update(Call& call) {
+  absl::StatusOr<json> body =
+      DecodeBody(call.request.headers.Get("Content-Type").value_or(""), call.request.body);
+  if (!body.ok()) return body.status();
+  if (!body->is_object()) {
+    return api::BadRequestError("Object 'Kind' is missing in the request body");
+  }
+  absl::StatusOr<ObjectRef> updated =
+      call.registry->Update(call.info.namespace_name, call.info.name, *std::move(body),
+                            call.info.subresource, {IsDryRun(call.request)});
+  if (!updated.ok()) return updated.status();
+  Encoder encoder(*call.type, call.negotiated, "Metadata", clock_.NowUnixNanos() / 1'000'000'000);
+  call.Send(200, encoder.Object(**updated));
+  return absl::OkStatus();
+}
+
+absl::Status ResourceHandler::Patch(Call& call) {
+  std::string media = BaseMediaType(call.request.headers.Get("Content-Type").value_or(""));
+  PatchType patch_type;
+  if (media == "application/json-patch+json") {
+    patch_type = PatchType::kJson;
+  } else if (media == "application/merge-patch+json") {
+    patch_type = PatchType::kMerge;
+  } else if (media == "application/strategic-merge-patch+json" &&
+             api::IsStrategicMergePatchSupported(call.type->group, call.type->kind)) {
+    patch_type = PatchType::kStrategicMerge;
+  } else {
+    return api::UnsupportedMediaTypeError(
+        "application/json-patch+json, application/merge-patch+json, "
+        "application/strategic-merge-patch+json");
+  }
+  json patch = json::parse(call.request.body, nullptr, /*allow_exceptions=*/false);
+  if (patch.is_discarded()) {
+    return api::BadRequestError("error decoding patch: invalid JSON");
+  }
+  absl::StatusOr<ObjectRef> patched =
+      call.registry->Patch(call.info.namespace_name, call.info.name, patch_type, patch,
+                           call.info.subresource, {IsDryRun(call.request)});
+  if (!patched.ok()) return patched.status();
+  Encoder encoder(*call.type, call.negotiated, "Metadata", clock_.NowUnixNanos() / 1'000'000'000);
+  call.Send(200, encoder.Object(**patched));
+  return absl::OkStatus();
+}
+
+namespace {
+
+absl::StatusOr<DeleteOptions> ParseDeleteOptions(const http::Request& request) {
+  DeleteOptions options;
+  if (!request.body.empty()) {
+    absl::StatusOr<json> body =
+        DecodeBody(request.headers.Get("Content-Type").value_or(""), request.body);
+    if (!body.ok()) return body.status();
+    if (body->is_object()) {
+      if (auto grace = body->find("gracePeriodSeconds");
+          grace != body->end() && grace->is_number_integer()) {
+        options.grace_period_seconds = grace->get<int64_t>();
+      }
+      options.propagation_policy = body->value("propagationPolicy", "");
+      if (body->value("orphanDependents", false)) options.propagation_policy = "Orphan";
+      if (auto preconditions = body->find("preconditions");
+          preconditions != body->end() && preconditions->is_object()) {
+        if (preconditions->contains("uid") && (*preconditions)["uid"].is_string()) {
+          options.precondition_uid = (*preconditions)["uid"].get<std::string>();
+        }
+        if (preconditions->contains("resourceVersion") &&
+            (*preconditions)["resourceVersion"].is_string()) {
+          options.precondition_resource_version =
+              (*preconditions)["resourceVersion"].get<std::string>();
+        }
+      }
+      if (auto dry_run = body->find("dryRun"); dry_run != body->end() && dry_run->is_array()) {
+        for (const json& value : *dry_run) {
+          if (value == "All") options.dry_run = true;
+        }
+      }
+    }
+  }
+  absl::StatusOr<std::optional<int64_t>> grace = IntParam(request, "gracePeriodSeconds");
+  if (!grace.ok()) return grace.status();
+  if (grace->has_value()) options.grace_period_seconds = **grace;
+  if (std::optional<std::string> policy = request.Query("propagationPolicy")) {
+    options.propagation_policy = *policy;
+  }
+  const std::string& policy = options.propagation_policy;
+  if (!policy.empty() && policy != "Orphan" && policy != "Background" && policy != "Foreground") {
+    return api::BadRequestError(base::StrCat(
+        "propagationPolicy: Unsupported value: \"", policy,
+        "\": supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\""));
+  }
+  if (IsDryRun(request)) options.dry_run = true;
+  return options;
+}
+
+std::string DeletedStatus(const api::ResourceType& type, const CachedObject& object) {
+  json details = {{"name", object.name}, {"kind", type.plural}, {"uid", object.uid}};
+  if (!type.group.empty()) details["group"] = type.group;
+  return json{{"kind", "Status"},
+              {"apiVersion", "v1"},
+              {"metadata", json::object()},
+              {"status", "Success"},
+              {"details", std::move(details)}}
+      .dump();
+}
+
+}  // namespace
+
+absl::Status ResourceHandler::Delete(Call& call) {
+  absl::StatusOr<DeleteOptions> options = ParseDeleteOptions(call.request);
+  if (!options.ok()) return options.status();
+  absl::StatusOr<DeleteResult> result =
+      call.registry->Delete(call.info.namespace_name, call.info.name, *options);
+  if (!result.ok()) return result.status();
+  if (result->deleted) {
+    call.negotiated = {Representation::kJson, "application/json"};
+    call.Send(200, DeletedStatus(*call.type, *result->object));
+    return absl::OkStatus();
+  }
+  Encoder encoder(*call.type, call.negotiated, "Metadata", clock_.NowUnixNanos() / 1'000'000'000);
+  call.Send(200, encoder.Object(*result->object));
+  return absl::OkStatus();
+}
+
+absl::Status ResourceHandler::DeleteCollection(Call& call) {
+  const api::ResourceType& type = *call.type;
+  absl::StatusOr<ListParams> params = ParseListParams(type, call.request, call.info.namespace_name);
+  if (!params.ok()) return params.status();
+  absl::StatusOr<DeleteOptions> options = ParseDeleteOptions(call.request);
+  if (!options.ok()) return options.status();
+  absl::StatusOr<int64_t> fresh = cache_.WaitUntilFresh(kFreshReadTimeout);
+  if (!fresh.ok()) return fresh.status();
+  WatchCache::ListResult listed = cache_.List(type, params->filter);
+  std::vector<ObjectRef> deleted;
+  for (const ObjectRef& object : listed.objects) {
+    absl::StatusOr<DeleteResult> result =
+        call.registry->Delete(object->namespace_name, object->name, *options);
+    if (!result.ok()) {
+      if (api::IsNotFound(result.status())) continue;
+      return result.status();
+    }
+    deleted.push_back(result->object);
+  }
+  Encoder encoder(type, call.negotiated, "Metadata", clock_.NowUnixNanos() / 1'000'000'000);
+  call.Send(200, encoder.List(deleted, {{"resourceVersion", std::to_string(listed.revision)}}));
+  return absl::OkStatus();
+}
+
+absl::Status ResourceHandler::Bind(Call& call) {
+  absl::StatusOr<json> body =
+      DecodeBody(call.request.headers.Get("Content-Type").value_or(""), call.request.body);
+  if (!body.ok()) return body.status();
+  std::string node = (*body)["target"].is_object() ? (*body)["target"].value("name", "") : "";
+  if (node.empty()) {
+    return api::InvalidError(*call.type, call.info.name, {api::Required("target.name")});
+  }
+  const std::string& name = call.info.name;
+  auto bind = [&](json& pod) -> absl::Status {
+    json& spec = pod["spec"];
+    std::string current = spec.value("nodeName", "");
+    if (!current.empty()) {
+      return api::ConflictError(*call.type, name,
+                                base::StrCat("pod ", name, " is already assigned to node \"",
+                                             current, "\""));
+    }
+    if (pod["metadata"].contains("deletionTimestamp")) {
+      return api::ConflictError(*call.type, name,
+                                base::StrCat("pod ", name, " is being deleted, cannot be assigned to a host"));
+    }
+    spec["nodeName"] = node;
+    json& conditions = pod["status"]["conditions"];
+    if (!conditions.is_array()) conditions = json::array();
+    json scheduled = {{"type", "PodScheduled"},
+                      {"status", "True"},
+                      {"lastProbeTime", nullptr},
+                      {"lastTransitionTime",
+                       api::FormatTimestamp(clock_.NowUnixNanos() / 1'000'000'000)}};
+    bool replaced = false;
+    for (json& condition : conditions) {
+      if (condition.value("type", "") == "PodScheduled") {
+        condition = scheduled;
+        replaced = true;
+      }
+    }
+    if (!replaced) conditions.push_back(scheduled);
+    return absl::OkStatus();
+  };
+  absl::StatusOr<ObjectRef> bound = call.registry->GuaranteedUpdate(
+      call.info.namespace_name, name, bind, "binding", {IsDryRun(call.request)});
+  if (!bound.ok()) return bound.status();
+  call.negotiated = {Representation::kJson, "application/json"};
+  call.Send(201, json{{"kind", "Status"},
+                      {"apiVersion", "v1"},
+                      {"metadata", json::object()},
+                      {"status", "Success"},
+                      {"code", 201}}
+                     .dump());
+  return absl::OkStatus();
+}
+
+}  // namespace k1s::apiserver

@@ -1,0 +1,66 @@
+#pragma once
+// Serves the resource endpoints (/api/v1/..., /apis/<group>/<version>/...): turns HTTP requests
+// into Registry calls for writes and WatchCache reads for lists and watches, and renders the
+// answer as JSON, YAML, a meta.k8s.io Table or PartialObjectMetadata.
+//
+// Reads: GET of one object goes to the datastore (always current). LIST is served from the watch
+// cache after it caught up with the datastore (a consistent read without touching SQLite);
+// paginated lists (limit/continue) and resourceVersionMatch=Exact read the datastore at one
+// revision, so every page comes from the same snapshot. Watches stream from the watch cache.
+// Thread-safe.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "api/resource_types.h"
+#include "apiserver/registry.h"
+#include "apiserver/request_info.h"
+#include "apiserver/strategies.h"
+#include "apiserver/watch_cache.h"
+#include "base/clock.h"
+#include "http/response_writer.h"
+#include "k1s/backend.h"
+
+namespace k1s::apiserver {
+
+class ResourceHandler {
+ public:
+  ResourceHandler(const std::vector<api::ResourceType>& types, Backend& backend,
+                  WatchCache& cache, base::Clock& clock, const StrategyContext& context);
+  ~ResourceHandler();
+
+  // Answers one resource request; returns the HTTP status sent (200 for a started watch).
+  int32_t Serve(const RequestInfo& info, const http::Request& request,
+                const std::shared_ptr<http::ResponseWriter>& writer);
+
+  // The registry of a served resource type, or null.
+  Registry* Find(const std::string& group, const std::string& version,
+                 const std::string& plural) const;
+  const api::ResourceType* FindType(const std::string& group, const std::string& kind) const;
+
+ private:
+  struct Call;
+  absl::Status Dispatch(Call& call);
+  absl::Status Get(Call& call);
+  absl::Status List(Call& call);
+  absl::Status Watch(Call& call);
+  absl::Status Create(Call& call);
+  absl::Status Update(Call& call);
+  absl::Status Patch(Call& call);
+  absl::Status Delete(Call& call);
+  absl::Status DeleteCollection(Call& call);
+  absl::Status Bind(Call& call);
+  absl::Status CheckNamespace(const api::ResourceType& type, std::string_view name,
+                              std::string_view namespace_name);
+
+  Backend& backend_;
+  WatchCache& cache_;
+  base::Clock& clock_;
+  std::map<std::string, std::unique_ptr<Registry>> registries_;  // "group/version/plural"
+  Registry* namespaces_ = nullptr;
+};
+
+}  // namespace k1s::apiserver

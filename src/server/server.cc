@@ -1,0 +1,149 @@
+#include "server/server.h"
+
+#include <functional>
+#include <memory>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "apiserver/apiserver.h"
+#include "base/clock.h"
+#include "base/lifecycle.h"
+#include "base/logging.h"
+#include "base/stop_signal.h"
+#include "pki/host_addresses.h"
+#include "pki/kubeconfig.h"
+#include "pki/server_pki.h"
+#include "server/datastore_component.h"
+
+namespace k1s::server {
+namespace {
+
+spdlog::logger& Log() {
+  static const std::shared_ptr<spdlog::logger> logger = base::Logger("server");
+  return *logger;
+}
+
+// A component built only when it starts, from parts that exist only then (the apiserver needs
+// the datastore's open Backend).
+class DeferredComponent final : public base::Component {
+ public:
+  using Factory = std::function<std::unique_ptr<base::Component>()>;
+  DeferredComponent(std::string name, Factory factory)
+      : name_(std::move(name)), factory_(std::move(factory)) {}
+
+  std::string_view Name() const override { return name_; }
+  absl::Status Start(base::StopSignal& stop) override {
+    component_ = factory_();
+    return component_->Start(stop);
+  }
+  void Stop() override {
+    if (component_ != nullptr) component_->Stop();
+    component_.reset();
+  }
+
+ private:
+  std::string name_;
+  Factory factory_;
+  std::unique_ptr<base::Component> component_;
+};
+
+// Writes the admin kubeconfig once the API is up, so whoever waits for the file can use it.
+class KubeconfigWriter final : public base::Component {
+ public:
+  KubeconfigWriter(std::filesystem::path path, mode_t mode, pki::Kubeconfig config)
+      : path_(std::move(path)), mode_(mode), config_(std::move(config)) {}
+
+  std::string_view Name() const override { return "kubeconfig"; }
+  absl::Status Start(base::StopSignal&) override {
+    if (absl::Status status = pki::WriteKubeconfig(path_, config_, mode_); !status.ok()) {
+      return absl::Status(status.code(),
+                          absl::StrCat("write kubeconfig ", path_.string(), ": ",
+                                       status.message()));
+    }
+    Log().info("wrote kubeconfig {}", path_.string());
+    return absl::OkStatus();
+  }
+  void Stop() override {}
+
+ private:
+  std::filesystem::path path_;
+  mode_t mode_;
+  pki::Kubeconfig config_;
+};
+
+bool IsLoopback(const std::string& address) {
+  return absl::StartsWith(address, "127.") || address == "::1";
+}
+
+}  // namespace
+
+absl::Status RunServer(const ServerConfig& config) {
+  base::StopSignal stop;
+  base::SignalWatcher signals(stop);  // before any thread starts
+
+  mode_t kubeconfig_mode = pki::kDefaultKubeconfigMode;
+  if (!config.write_kubeconfig_mode.empty()) {
+    absl::StatusOr<mode_t> mode = pki::ParseKubeconfigMode(config.write_kubeconfig_mode);
+    if (!mode.ok()) return mode.status();
+    kubeconfig_mode = *mode;
+  }
+  absl::StatusOr<std::string> service_ip = pki::FirstIpInCidr(config.service_cidr);
+  if (!service_ip.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--service-cidr ", config.service_cidr, ": ", service_ip.status().message()));
+  }
+  pki::ServerPkiOptions pki_options;
+  pki_options.data_dir = config.data_dir;
+  pki_options.service_ip = *service_ip;
+  pki_options.cluster_domain = config.cluster_domain;
+  pki_options.node_name = config.node_name;
+  pki_options.node_ips = config.node_ips;
+  pki_options.tls_sans = config.tls_sans;
+  pki_options.token = config.token;
+  absl::StatusOr<pki::ServerPki> pki = pki::EnsureServerPki(pki_options);
+  if (!pki.ok()) {
+    return absl::Status(pki.status().code(),
+                        absl::StrCat("certificates: ", pki.status().message()));
+  }
+  const pki::ServerPkiFiles& files = pki->files;
+
+  std::string advertise = config.node_ips.empty() ? "" : config.node_ips.front();
+  for (const std::string& ip : pki->serving_ip_addresses) {
+    if (advertise.empty() && !IsLoopback(ip) && ip != *service_ip) advertise = ip;
+  }
+  if (advertise.empty()) advertise = "127.0.0.1";
+  if (!config.disable_agent) {
+    Log().warn("node components (kubelet, network) are not part of this build yet: running the "
+               "control plane only, as with --disable-agent");
+  }
+
+  base::ComponentRunner runner(stop);
+  DatastoreOptions datastore_options;
+  datastore_options.data_dir = config.data_dir;
+  datastore_options.listen_client_urls = config.datastore_listen;
+  auto datastore = std::make_unique<DatastoreComponent>(datastore_options);
+  DatastoreComponent* store = datastore.get();
+  runner.Add(std::move(datastore));
+
+  apiserver::ApiServerOptions api_options;
+  api_options.bind_address = config.bind_address;
+  api_options.port = config.https_listen_port;
+  api_options.tls = http::TlsFiles{files.serving_cert.string(), files.serving_key.string(),
+                                   files.client_ca_cert.string()};
+  api_options.service_cidr = config.service_cidr;
+  api_options.advertise_address = advertise;
+  runner.Add(std::make_unique<DeferredComponent>("apiserver", [store, api_options] {
+    return std::make_unique<apiserver::ApiServer>(api_options, store->backend(),
+                                                  base::RealClock());
+  }));
+
+  absl::StatusOr<pki::Kubeconfig> kubeconfig = pki::KubeconfigFromFiles(
+      absl::StrCat("https://127.0.0.1:", config.https_listen_port), files.server_ca_cert,
+      files.ClientCert("admin"), files.ClientKey("admin"));
+  if (!kubeconfig.ok()) return kubeconfig.status();
+  runner.Add(std::make_unique<KubeconfigWriter>(config.write_kubeconfig, kubeconfig_mode,
+                                                *std::move(kubeconfig)));
+  return runner.Run();
+}
+
+}  // namespace k1s::server
