@@ -11,6 +11,11 @@ namespace {
 using nlohmann::json;
 
 absl::Status CreateIfMissing(Registry& registry, std::string_view namespace_name, json object) {
+  // Look first: creating an existing service would fail on its taken ClusterIP, not as a 409.
+  std::string name = object["metadata"].value("name", "");
+  absl::StatusOr<ObjectRef> existing = registry.Get(namespace_name, name);
+  if (existing.ok()) return absl::OkStatus();
+  if (!api::IsNotFound(existing.status())) return existing.status();
   absl::StatusOr<ObjectRef> created = registry.Create(namespace_name, std::move(object), {});
   if (created.ok() || api::IsAlreadyExists(created.status())) return absl::OkStatus();
   return created.status();

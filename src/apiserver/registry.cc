@@ -246,7 +246,8 @@ absl::StatusOr<ObjectRef> Registry::WriteUpdate(Stored& current, json object,
   if (old.contains("spec") && Field(object, "spec") != Field(old, "spec")) {
     metadata["generation"] = old_metadata.value("generation", int64_t{0}) + 1;
   }
-  strategy_->PrepareForUpdate(object, old);
+  // Status and finalize writes carry only their own part; the kind's rules are for main writes.
+  if (subresource.empty() || subresource == "binding") strategy_->PrepareForUpdate(object, old);
   std::string name = old_metadata.value("name", "");
   api::FieldErrors errors = api::ValidateObjectMetaUpdate(metadata, old_metadata,
                                                           type_.namespaced, strategy_->name_rule());
