@@ -57,10 +57,12 @@ RequestInfo ParseRequestInfo(std::string_view method, std::string_view path, boo
   }
   // /namespaces/<ns>/<resource>/... is namespaced; /namespaces and /namespaces/<ns>[/status]
   // are the namespace resource itself.
-  if (parts.size() >= 3 && parts[0] == "namespaces") {
+  if (parts.size() >= 3 && parts[0] == "namespaces" && parts[2] != "status" &&
+      parts[2] != "finalize") {
     info.namespace_name = parts[1];
     parts.erase(parts.begin(), parts.begin() + 2);
   } else if (parts.size() >= 2 && parts[0] == "namespaces") {
+    // namespaces/<name>/status and /finalize are the namespace's own subresources.
     info.namespace_name = parts[1];
   }
   info.parts = parts;

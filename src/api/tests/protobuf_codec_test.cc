@@ -18,8 +18,8 @@ using ::testing::HasSubstr;
 
 // Bodies captured from kubectl 1.32 POSTing to a stub server (Content-Type
 // application/vnd.kubernetes.protobuf); the .json beside each is `kubectl ... --dry-run=client
-// -o json` with `creationTimestamp: null` and the empty top-level status removed, plus the zero
-// numbers the presence rule keeps.
+// -o json` with `creationTimestamp: null` and the empty top-level status removed (kubectl has no
+// dry-run for token/cani/whoami: those hold Go's JSON of the same objects).
 std::string ReadFixture(const std::string& name) {
   std::ifstream in(std::string(K1S_PROTOBUF_TESTDATA) + "/" + name, std::ios::binary);
   EXPECT_TRUE(in.good()) << name;
@@ -109,6 +109,8 @@ TEST(ProtobufCodecTest, PodRoundTrip) {
         "readinessProbe": {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 5},
         "livenessProbe": {"tcpSocket": {"port": 8080}}
       }],
+      "ephemeralContainers": [{"name": "debug", "image": "busybox", "stdin": true,
+                               "targetContainerName": "c"}],
       "automountServiceAccountToken": false,
       "terminationGracePeriodSeconds": 30
     },
@@ -175,6 +177,46 @@ TEST(ProtobufCodecTest, SpecialEncodingsRoundTrip) {
              "parameters": {"apiGroup": "k1s.io", "kind": "Params", "name": "p"}}
   })");
   EXPECT_EQ(RoundTrip(ingress_class), ingress_class);
+}
+
+TEST(ProtobufCodecTest, PersistentVolumeSourceIsInline) {
+  json volume = json::parse(R"({
+    "apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pv"},
+    "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"],
+             "hostPath": {"path": "/data", "type": "DirectoryOrCreate"},
+             "persistentVolumeReclaimPolicy": "Retain"}
+  })");
+  EXPECT_EQ(RoundTrip(volume), volume);
+}
+
+TEST(ProtobufCodecTest, ZeroValuesOfGoPointersSurviveOthersDrop) {
+  // storageClassName is *string (""= no class), replicas *int32, paused/minReadySeconds and
+  // nodePort are non-pointer omitempty: Go writes them to protobuf always, JSON drops zeros.
+  json claim = json::parse(R"({
+    "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "c"},
+    "spec": {"storageClassName": "", "accessModes": ["ReadWriteOnce"],
+             "resources": {"requests": {"storage": "1Gi"}}}
+  })");
+  EXPECT_EQ(RoundTrip(claim), claim);
+  json deployment = json::parse(R"({
+    "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "generation": 0},
+    "spec": {"replicas": 0, "paused": false, "minReadySeconds": 0,
+             "selector": {"matchLabels": {"a": "b"}},
+             "template": {"spec": {"containers": [{"name": "c", "tty": false}],
+                                   "hostPID": false}}},
+    "status": {"replicas": 0, "observedGeneration": 0}
+  })");
+  json expected = json::parse(R"({
+    "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+    "spec": {"replicas": 0, "selector": {"matchLabels": {"a": "b"}},
+             "template": {"spec": {"containers": [{"name": "c"}]}}}
+  })");
+  EXPECT_EQ(RoundTrip(deployment), expected);
+  json service = json::parse(R"({
+    "apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"},
+    "spec": {"ports": [{"port": 80, "nodePort": 0}], "publishNotReadyAddresses": false}
+  })");
+  EXPECT_EQ(RoundTrip(service)["spec"], json::parse(R"({"ports": [{"port": 80}]})"));
 }
 
 TEST(ProtobufCodecTest, EmptyStringsAndZeroTimesAreDropped) {
