@@ -15,29 +15,35 @@ absl::string_view Abseil(std::string_view text) { return {text.data(), text.size
 
 absl::StatusCode CodeFor(int32_t http_code, std::string_view reason) {
   switch (http_code) {
-    case 400: return absl::StatusCode::kInvalidArgument;
-    case 401: return absl::StatusCode::kUnauthenticated;
-    case 403: return absl::StatusCode::kPermissionDenied;
-    case 404: return absl::StatusCode::kNotFound;
+    case 400:
+      return absl::StatusCode::kInvalidArgument;
+    case 401:
+      return absl::StatusCode::kUnauthenticated;
+    case 403:
+      return absl::StatusCode::kPermissionDenied;
+    case 404:
+      return absl::StatusCode::kNotFound;
     case 409:
       return reason == "AlreadyExists" ? absl::StatusCode::kAlreadyExists
                                        : absl::StatusCode::kAborted;
-    case 410: return absl::StatusCode::kOutOfRange;
-    case 422: return absl::StatusCode::kInvalidArgument;
-    case 429: return absl::StatusCode::kResourceExhausted;
-    case 504: return absl::StatusCode::kDeadlineExceeded;
-    default: return absl::StatusCode::kInternal;
+    case 410:
+      return absl::StatusCode::kOutOfRange;
+    case 422:
+      return absl::StatusCode::kInvalidArgument;
+    case 429:
+      return absl::StatusCode::kResourceExhausted;
+    case 504:
+      return absl::StatusCode::kDeadlineExceeded;
+    default:
+      return absl::StatusCode::kInternal;
   }
 }
 
 absl::Status MakeError(int32_t http_code, std::string_view reason, std::string message,
                        nlohmann::json details = nullptr) {
-  nlohmann::json body = {{"kind", "Status"},
-                         {"apiVersion", "v1"},
-                         {"metadata", nlohmann::json::object()},
-                         {"status", "Failure"},
-                         {"message", message},
-                         {"reason", reason}};
+  nlohmann::json body = {
+      {"kind", "Status"},    {"apiVersion", "v1"}, {"metadata", nlohmann::json::object()},
+      {"status", "Failure"}, {"message", message}, {"reason", reason}};
   if (!details.is_null()) body["details"] = std::move(details);
   body["code"] = http_code;
   absl::Status status(CodeFor(http_code, reason), message);
@@ -56,17 +62,28 @@ nlohmann::json Details(const ResourceType& type, std::string_view name) {
 // Generic reason for errors made outside this file, by code.
 std::pair<int32_t, std::string_view> FallbackFor(absl::StatusCode code) {
   switch (code) {
-    case absl::StatusCode::kInvalidArgument: return {400, "BadRequest"};
-    case absl::StatusCode::kUnauthenticated: return {401, "Unauthorized"};
-    case absl::StatusCode::kPermissionDenied: return {403, "Forbidden"};
-    case absl::StatusCode::kNotFound: return {404, "NotFound"};
-    case absl::StatusCode::kAlreadyExists: return {409, "AlreadyExists"};
-    case absl::StatusCode::kAborted: return {409, "Conflict"};
-    case absl::StatusCode::kOutOfRange: return {410, "Expired"};
-    case absl::StatusCode::kResourceExhausted: return {429, "TooManyRequests"};
-    case absl::StatusCode::kDeadlineExceeded: return {504, "Timeout"};
-    case absl::StatusCode::kUnavailable: return {503, "ServiceUnavailable"};
-    default: return {500, "InternalError"};
+    case absl::StatusCode::kInvalidArgument:
+      return {400, "BadRequest"};
+    case absl::StatusCode::kUnauthenticated:
+      return {401, "Unauthorized"};
+    case absl::StatusCode::kPermissionDenied:
+      return {403, "Forbidden"};
+    case absl::StatusCode::kNotFound:
+      return {404, "NotFound"};
+    case absl::StatusCode::kAlreadyExists:
+      return {409, "AlreadyExists"};
+    case absl::StatusCode::kAborted:
+      return {409, "Conflict"};
+    case absl::StatusCode::kOutOfRange:
+      return {410, "Expired"};
+    case absl::StatusCode::kResourceExhausted:
+      return {429, "TooManyRequests"};
+    case absl::StatusCode::kDeadlineExceeded:
+      return {504, "Timeout"};
+    case absl::StatusCode::kUnavailable:
+      return {503, "ServiceUnavailable"};
+    default:
+      return {500, "InternalError"};
   }
 }
 
@@ -91,8 +108,8 @@ absl::Status AlreadyExistsError(const ResourceType& type, std::string_view name)
 absl::Status ConflictError(const ResourceType& type, std::string_view name,
                            std::string_view detail) {
   return MakeError(409, "Conflict",
-                   absl::StrCat("Operation cannot be fulfilled on ", QualifiedResource(type),
-                                " \"", Abseil(name), "\": ", Abseil(detail)),
+                   absl::StrCat("Operation cannot be fulfilled on ", QualifiedResource(type), " \"",
+                                Abseil(name), "\": ", Abseil(detail)),
                    Details(type, name));
 }
 

@@ -23,8 +23,8 @@ std::mt19937_64& Generator() {
 std::string NewUid() {
   uint64_t high = Generator()();
   uint64_t low = Generator()();
-  high = (high & ~uint64_t{0xF000}) | uint64_t{0x4000};                    // version 4
-  low = (low & ~(uint64_t{0xC} << 60)) | (uint64_t{0x8} << 60);            // RFC 4122 variant
+  high = (high & ~uint64_t{0xF000}) | uint64_t{0x4000};          // version 4
+  low = (low & ~(uint64_t{0xC} << 60)) | (uint64_t{0x8} << 60);  // RFC 4122 variant
   return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", high >> 32, (high >> 16) & 0xFFFF,
                          high & 0xFFFF, low >> 48, low & 0xFFFFFFFFFFFFull);
 }

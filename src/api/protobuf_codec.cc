@@ -8,13 +8,13 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
@@ -313,8 +313,8 @@ absl::StatusOr<json> ParseEmbeddedJson(const std::string& raw, std::string_view 
 
 // JSON of one value of `field` as stored, before the presence rule.
 absl::StatusOr<std::optional<json>> StoredValueToJson(const Message& message,
-                                                 const FieldDescriptor& field, int index,
-                                                 std::string_view path) {
+                                                      const FieldDescriptor& field, int index,
+                                                      std::string_view path) {
   const Reflection& r = *message.GetReflection();
   const bool repeated = index >= 0;
   switch (field.cpp_type()) {
@@ -495,7 +495,8 @@ absl::StatusOr<T> JsonInteger(const json& value, std::string_view path) {
     }
     int64_t i = value.get<int64_t>();
     if (i < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
-        (i > 0 && static_cast<uint64_t>(i) > static_cast<uint64_t>(std::numeric_limits<T>::max()))) {
+        (i > 0 &&
+         static_cast<uint64_t>(i) > static_cast<uint64_t>(std::numeric_limits<T>::max()))) {
       return Invalid(path, "number out of range");
     }
     return static_cast<T>(i);
@@ -575,7 +576,8 @@ absl::Status SetValue(const json& value, Message& message, const FieldDescriptor
       return absl::OkStatus();
     }
     case FieldDescriptor::CPPTYPE_MESSAGE: {
-      Message* child = repeated ? r.AddMessage(&message, &field) : r.MutableMessage(&message, &field);
+      Message* child =
+          repeated ? r.AddMessage(&message, &field) : r.MutableMessage(&message, &field);
       return JsonToMessage(value, *child, path);
     }
   }
@@ -621,7 +623,8 @@ absl::Status SetMember(const json& value, Message& message, const FieldDescripto
   if (field.is_repeated()) {
     if (!value.is_array()) return Invalid(path, "expected an array");
     for (size_t i = 0; i < value.size(); ++i) {
-      absl::Status status = SetValue(value[i], message, field, true, absl::StrCat(Av(path), "[", i, "]"));
+      absl::Status status =
+          SetValue(value[i], message, field, true, absl::StrCat(Av(path), "[", i, "]"));
       if (!status.ok()) return status;
     }
     return absl::OkStatus();
@@ -732,8 +735,8 @@ absl::StatusOr<json> DecodeKubernetesProtobuf(std::string_view body) {
       google::protobuf::MessageFactory::generated_factory()->GetPrototype(type)->New());
   const std::string& raw = unknown.raw();
   if (!object->ParsePartialFromArray(raw.data(), static_cast<int>(raw.size()))) {
-    return absl::InvalidArgumentError(absl::StrCat("unable to decode protobuf body: malformed ",
-                                                   api_version, " ", kind));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unable to decode protobuf body: malformed ", api_version, " ", kind));
   }
   json out = json::object();
   out["apiVersion"] = api_version;
@@ -757,7 +760,8 @@ absl::StatusOr<std::string> EncodeKubernetesProtobuf(const json& object) {
       !kind->is_string()) {
     return absl::InvalidArgumentError("object must have string apiVersion and kind");
   }
-  const Descriptor* type = FindObjectType(api_version->get<std::string>(), kind->get<std::string>());
+  const Descriptor* type =
+      FindObjectType(api_version->get<std::string>(), kind->get<std::string>());
   if (type == nullptr) {
     return UnknownKindError(api_version->get<std::string>(), kind->get<std::string>());
   }

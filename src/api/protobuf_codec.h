@@ -30,10 +30,9 @@
 //     elements are always kept (a ConfigMap key with an empty value is data).
 //
 // Thread-safe: stateless functions over the immutable generated descriptor pool.
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "absl/status/statusor.h"
 

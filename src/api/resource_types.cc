@@ -24,8 +24,8 @@ ResourceType Core(std::string kind, std::string plural, bool namespaced,
 
 ResourceType Grouped(std::string group, std::string kind, std::string plural, bool namespaced,
                      std::vector<std::string> short_names, std::string storage) {
-  ResourceType type = Core(std::move(kind), std::move(plural), namespaced,
-                           std::move(short_names), std::move(storage));
+  ResourceType type = Core(std::move(kind), std::move(plural), namespaced, std::move(short_names),
+                           std::move(storage));
   type.group = std::move(group);
   return type;
 }
@@ -62,11 +62,12 @@ std::vector<ResourceType> MakeCatalog() {
   types.push_back(services);
 
   types.push_back(Grouped("coordination.k8s.io", "Lease", "leases", true, {}, "leases"));
-  types.push_back(Grouped("discovery.k8s.io", "EndpointSlice", "endpointslices", true, {},
-                          "endpointslices"));
+  types.push_back(
+      Grouped("discovery.k8s.io", "EndpointSlice", "endpointslices", true, {}, "endpointslices"));
   // events.k8s.io/v1 Events are stored apart from core v1 Events for now (upstream converts
   // between the two shapes over one storage; see docs/apiserver.md).
-  types.push_back(Grouped("events.k8s.io", "Event", "events", true, {"ev"}, "events.k8s.io/events"));
+  types.push_back(
+      Grouped("events.k8s.io", "Event", "events", true, {"ev"}, "events.k8s.io/events"));
   return types;
 }
 

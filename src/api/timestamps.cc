@@ -13,8 +13,8 @@ std::string FormatTimestamp(int64_t unix_seconds) {
 std::optional<int64_t> ParseTimestamp(std::string_view text) {
   absl::Time time;
   std::string error;
-  if (!absl::ParseTime(absl::RFC3339_full, absl::string_view(text.data(), text.size()),
-                       &time, &error)) {
+  if (!absl::ParseTime(absl::RFC3339_full, absl::string_view(text.data(), text.size()), &time,
+                       &error)) {
     return std::nullopt;
   }
   return absl::ToUnixSeconds(time);

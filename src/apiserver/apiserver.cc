@@ -2,10 +2,8 @@
 
 #include <atomic>
 #include <chrono>
-
 #include <nlohmann/json.hpp>
 
-#include "base/strings.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -25,6 +23,7 @@
 #include "apiserver/strategies.h"
 #include "apiserver/watch_cache.h"
 #include "base/logging.h"
+#include "base/strings.h"
 #include "base/version.h"
 
 namespace k1s::apiserver {
@@ -67,8 +66,8 @@ std::string VersionJson() {
 }
 
 std::optional<std::pair<uint32_t, uint32_t>> ParsePortRange(std::string_view text) {
-  std::pair<std::string, std::string> parts = absl::StrSplit(
-      absl::string_view(text.data(), text.size()), absl::MaxSplits('-', 1));
+  std::pair<std::string, std::string> parts =
+      absl::StrSplit(absl::string_view(text.data(), text.size()), absl::MaxSplits('-', 1));
   uint32_t first = 0;
   uint32_t last = 0;
   if (!absl::SimpleAtoi(parts.first, &first) || !absl::SimpleAtoi(parts.second, &last) ||
@@ -129,8 +128,7 @@ absl::Status ApiServer::Impl::Start(base::StopSignal& stop) {
   // Upstream keeps min(max(16, size/16), 256) addresses at the start for static requests.
   uint32_t static_band = std::min<uint32_t>(std::max<uint32_t>(16, services->size / 16), 256);
   service_ips_ = std::make_unique<RangeAllocator>(services->first, services->size, static_band);
-  node_ports_ = std::make_unique<RangeAllocator>(ports->first, ports->second - ports->first + 1,
-                                                 0);
+  node_ports_ = std::make_unique<RangeAllocator>(ports->first, ports->second - ports->first + 1, 0);
   context_ = StrategyContext{service_ips_.get(), options_.service_cidr, node_ports_.get()};
 
   cache_ = std::make_unique<WatchCache>(backend_, types_);
@@ -170,8 +168,8 @@ absl::Status ApiServer::Impl::Start(base::StopSignal& stop) {
         Handle(std::move(request), std::move(writer));
       });
   if (absl::Status status = server_->Start(stop); !status.ok()) return status;
-  Log().info("serving the Kubernetes API {} on https://{}:{}", kGitVersion,
-             options_.bind_address, server_->port());
+  Log().info("serving the Kubernetes API {} on https://{}:{}", kGitVersion, options_.bind_address,
+             server_->port());
   return absl::OkStatus();
 }
 
@@ -182,12 +180,11 @@ void ApiServer::Impl::Stop() {
   if (cache_ != nullptr) cache_->Stop();
 }
 
-void ApiServer::Impl::Handle(http::Request request,
-                             std::shared_ptr<http::ResponseWriter> writer) {
+void ApiServer::Impl::Handle(http::Request request, std::shared_ptr<http::ResponseWriter> writer) {
   auto started = std::chrono::steady_clock::now();
   std::optional<std::string> watch_param = request.Query("watch");
-  RequestInfo info = ParseRequestInfo(request.method, request.path,
-                                      watch_param && ParseGoBool(*watch_param));
+  RequestInfo info =
+      ParseRequestInfo(request.method, request.path, watch_param && ParseGoBool(*watch_param));
   int32_t code = 200;
   UserInfo user;
   if (request.identity) {
@@ -263,15 +260,14 @@ void ApiServer::Impl::Route(const RequestInfo& info, const http::Request& reques
     return;
   }
   *code = 404;
-  api::HttpError error = api::ToHttpError(
-      absl::NotFoundError("the server could not find the requested resource"));
+  api::HttpError error =
+      api::ToHttpError(absl::NotFoundError("the server could not find the requested resource"));
   RespondJson(*writer, 404, std::move(error.body));
 }
 
 void ApiServer::Impl::ServeHealth(std::string_view path, const http::Request& request,
                                   http::ResponseWriter& writer, int32_t* code) {
-  std::vector<std::string> segments =
-      absl::StrSplit(std::string(path), '/', absl::SkipEmpty());
+  std::vector<std::string> segments = absl::StrSplit(std::string(path), '/', absl::SkipEmpty());
   const std::string& endpoint = segments[0];
   struct Check {
     std::string name;
@@ -291,9 +287,9 @@ void ApiServer::Impl::ServeHealth(std::string_view path, const http::Request& re
     for (const Check& check : checks) {
       if (check.name == wanted) {
         *code = check.ok ? 200 : 500;
-        writer.Respond(*code, http::Headers{{"Content-Type", "text/plain; charset=utf-8"}},
-                       check.ok ? "ok" : base::StrCat("internal server error: ", wanted,
-                                                      " check failed"));
+        writer.Respond(
+            *code, http::Headers{{"Content-Type", "text/plain; charset=utf-8"}},
+            check.ok ? "ok" : base::StrCat("internal server error: ", wanted, " check failed"));
         return;
       }
     }
@@ -350,8 +346,7 @@ bool ApiServer::Impl::ServeDiscovery(std::string_view path, const http::Request&
   }
   if (!body) return false;
   std::string content_type = aggregated ? negotiated->content_type : "application/json";
-  writer.Respond(200,
-                 http::Headers{{"Content-Type", content_type}, {"Vary", "Accept"}},
+  writer.Respond(200, http::Headers{{"Content-Type", content_type}, {"Vary", "Accept"}},
                  *std::move(body));
   *code = 200;
   return true;
@@ -366,9 +361,7 @@ absl::Status ApiServer::Start(base::StopSignal& stop) { return impl_->Start(stop
 
 void ApiServer::Stop() { impl_->Stop(); }
 
-uint16_t ApiServer::port() const {
-  return impl_->server_ == nullptr ? 0 : impl_->server_->port();
-}
+uint16_t ApiServer::port() const { return impl_->server_ == nullptr ? 0 : impl_->server_->port(); }
 
 void ApiServer::Handle(http::Request request, std::shared_ptr<http::ResponseWriter> writer) {
   impl_->Handle(std::move(request), std::move(writer));

@@ -22,8 +22,8 @@ absl::Status CreateIfMissing(Registry& registry, std::string_view namespace_name
 }
 
 // Creates the object, or rewrites `field` of the stored one when it differs.
-absl::Status Reconcile(Registry& registry, std::string_view namespace_name,
-                       std::string_view name, json object, const char* field) {
+absl::Status Reconcile(Registry& registry, std::string_view namespace_name, std::string_view name,
+                       json object, const char* field) {
   absl::StatusOr<ObjectRef> current = registry.Get(namespace_name, name);
   if (!current.ok()) {
     if (!api::IsNotFound(current.status())) return current.status();
@@ -59,7 +59,10 @@ absl::Status EnsureBootstrapObjects(ResourceHandler& resources, const BootstrapO
        {{"type", "ClusterIP"},
         {"clusterIP", options.service_ip},
         {"ports",
-         {{{"name", "https"}, {"port", 443}, {"protocol", "TCP"}, {"targetPort", options.port}}}}}}};
+         {{{"name", "https"},
+           {"port", 443},
+           {"protocol", "TCP"},
+           {"targetPort", options.port}}}}}}};
   if (absl::Status status =
           CreateIfMissing(Must(resources, "", "services"), "default", std::move(service));
       !status.ok()) {
@@ -69,7 +72,10 @@ absl::Status EnsureBootstrapObjects(ResourceHandler& resources, const BootstrapO
   json endpoints = {
       {"apiVersion", "v1"},
       {"kind", "Endpoints"},
-      {"metadata", {{"name", "kubernetes"}, {"namespace", "default"}, {"labels", {{"endpointslice.kubernetes.io/skip-mirror", "true"}}}}},
+      {"metadata",
+       {{"name", "kubernetes"},
+        {"namespace", "default"},
+        {"labels", {{"endpointslice.kubernetes.io/skip-mirror", "true"}}}}},
       {"subsets",
        {{{"addresses", {{{"ip", options.advertise_address}}}}, {"ports", {https_port}}}}}};
   if (absl::Status status = Reconcile(Must(resources, "", "endpoints"), "default", "kubernetes",
@@ -77,17 +83,16 @@ absl::Status EnsureBootstrapObjects(ResourceHandler& resources, const BootstrapO
       !status.ok()) {
     return status;
   }
-  json slice = {
-      {"apiVersion", "discovery.k8s.io/v1"},
-      {"kind", "EndpointSlice"},
-      {"metadata",
-       {{"name", "kubernetes"},
-        {"namespace", "default"},
-        {"labels", {{"kubernetes.io/service-name", "kubernetes"}}}}},
-      {"addressType", "IPv4"},
-      {"endpoints",
-       {{{"addresses", {options.advertise_address}}, {"conditions", {{"ready", true}}}}}},
-      {"ports", {https_port}}};
+  json slice = {{"apiVersion", "discovery.k8s.io/v1"},
+                {"kind", "EndpointSlice"},
+                {"metadata",
+                 {{"name", "kubernetes"},
+                  {"namespace", "default"},
+                  {"labels", {{"kubernetes.io/service-name", "kubernetes"}}}}},
+                {"addressType", "IPv4"},
+                {"endpoints",
+                 {{{"addresses", {options.advertise_address}}, {"conditions", {{"ready", true}}}}}},
+                {"ports", {https_port}}};
   return Reconcile(Must(resources, "discovery.k8s.io", "endpointslices"), "default", "kubernetes",
                    std::move(slice), "endpoints");
 }

@@ -2,14 +2,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "base/strings.h"
 #include "absl/strings/str_cat.h"
 #include "api/selectable_fields.h"
+#include "base/strings.h"
 
 namespace k1s::apiserver {
 
-ObjectRef MakeCachedObject(const api::ResourceType& type, std::string key,
-                           nlohmann::json& object, int64_t revision) {
+ObjectRef MakeCachedObject(const api::ResourceType& type, std::string key, nlohmann::json& object,
+                           int64_t revision) {
   auto cached = std::make_shared<CachedObject>();
   nlohmann::json& metadata = object["metadata"];
   if (revision > 0) {

@@ -6,9 +6,8 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json_fwd.hpp>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "api/resource_types.h"
@@ -32,8 +31,8 @@ using ObjectRef = std::shared_ptr<const CachedObject>;
 absl::StatusOr<ObjectRef> MakeCachedObject(const api::ResourceType& type, std::string key,
                                            const std::string& value, int64_t revision);
 // The same from an already parsed object (its resourceVersion is overwritten).
-ObjectRef MakeCachedObject(const api::ResourceType& type, std::string key,
-                           nlohmann::json& object, int64_t revision);
+ObjectRef MakeCachedObject(const api::ResourceType& type, std::string key, nlohmann::json& object,
+                           int64_t revision);
 
 // The datastore key of an object: prefix + "<namespace>/<name>" or prefix + "<name>".
 std::string ObjectKey(const api::ResourceType& type, std::string_view namespace_name,

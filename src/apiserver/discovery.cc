@@ -49,11 +49,12 @@ json ResourceListJson(const std::string& group_version,
 }
 
 json AggregatedResource(const api::ResourceType& type) {
-  json entry = {{"resource", type.plural},
-                {"responseKind", {{"group", type.group}, {"version", type.version}, {"kind", type.kind}}},
-                {"scope", type.namespaced ? "Namespaced" : "Cluster"},
-                {"singularResource", type.singular},
-                {"verbs", type.verbs}};
+  json entry = {
+      {"resource", type.plural},
+      {"responseKind", {{"group", type.group}, {"version", type.version}, {"kind", type.kind}}},
+      {"scope", type.namespaced ? "Namespaced" : "Cluster"},
+      {"singularResource", type.singular},
+      {"verbs", type.verbs}};
   if (!type.short_names.empty()) entry["shortNames"] = type.short_names;
   if (!type.categories.empty()) entry["categories"] = type.categories;
   if (!type.subresources.empty()) {
@@ -129,9 +130,8 @@ Discovery::Discovery(const std::vector<api::ResourceType>& types,
     for (const std::string& version : versions[group]) {
       group_versions.push_back({{"groupVersion", group + "/" + version}, {"version", version}});
     }
-    json entry = {{"name", group},
-                  {"versions", group_versions},
-                  {"preferredVersion", group_versions[0]}};
+    json entry = {
+        {"name", group}, {"versions", group_versions}, {"preferredVersion", group_versions[0]}};
     groups.push_back(entry);
     json single = entry;
     single["kind"] = "APIGroup";

@@ -17,9 +17,9 @@ class Discovery {
   // `server_address` ("10.0.0.5:6443") goes into serverAddressByClientCIDRs.
   Discovery(const std::vector<api::ResourceType>& types, const std::string& server_address);
 
-  const std::string& core_versions() const { return core_versions_; }   // /api
-  const std::string& group_list() const { return group_list_; }         // /apis
-  const std::string& core_aggregated() const { return core_aggregated_; }    // /api, v2
+  const std::string& core_versions() const { return core_versions_; }          // /api
+  const std::string& group_list() const { return group_list_; }                // /apis
+  const std::string& core_aggregated() const { return core_aggregated_; }      // /api, v2
   const std::string& groups_aggregated() const { return groups_aggregated_; }  // /apis, v2
   // /apis/<group>
   std::optional<std::string> Group(const std::string& group) const;

@@ -2,17 +2,16 @@
 
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "base/strings.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "api/errors.h"
 #include "api/yaml_json.h"
+#include "base/strings.h"
 
 namespace k1s::apiserver {
 namespace {
@@ -41,15 +40,14 @@ std::string Param(const MediaRange& range, const std::string& name) {
 
 std::optional<Negotiated> Match(const MediaRange& range, bool allow_discovery) {
   std::string as = Param(range, "as");
-  bool json = range.type == "application/json" || range.type == "*/*" ||
-              range.type == "application/*";
+  bool json =
+      range.type == "application/json" || range.type == "*/*" || range.type == "application/*";
   if (!as.empty()) {
     if (range.type != "application/json") return std::nullopt;
     std::string group = Param(range, "g");
     std::string version = Param(range, "v");
     if (as == "Table" && group == "meta.k8s.io" && (version == "v1" || version == "v1beta1")) {
-      return Negotiated{Representation::kTable,
-                        "application/json;as=Table;v=v1;g=meta.k8s.io"};
+      return Negotiated{Representation::kTable, "application/json;as=Table;v=v1;g=meta.k8s.io"};
     }
     if ((as == "PartialObjectMetadata" || as == "PartialObjectMetadataList") &&
         group == "meta.k8s.io" && (version == "v1" || version == "v1beta1")) {
@@ -64,7 +62,8 @@ std::optional<Negotiated> Match(const MediaRange& range, bool allow_discovery) {
     return std::nullopt;
   }
   if (json) return Negotiated{Representation::kJson, "application/json"};
-  if (range.type == "application/yaml") return Negotiated{Representation::kYaml, "application/yaml"};
+  if (range.type == "application/yaml")
+    return Negotiated{Representation::kYaml, "application/yaml"};
   return std::nullopt;
 }
 
@@ -102,13 +101,12 @@ absl::StatusOr<nlohmann::json> DecodeBody(std::string_view content_type, std::st
   if (type == "application/yaml") {
     absl::StatusOr<nlohmann::json> object = api::YamlToJson(body);
     if (!object.ok()) {
-      return api::BadRequestError(base::StrCat("couldn't get version/kind; yaml parse error: ",
-                                               object.status().message()));
+      return api::BadRequestError(
+          base::StrCat("couldn't get version/kind; yaml parse error: ", object.status().message()));
     }
     return object;
   }
-  return api::UnsupportedMediaTypeError(
-      "application/json, application/yaml");
+  return api::UnsupportedMediaTypeError("application/json, application/yaml");
 }
 
 }  // namespace k1s::apiserver

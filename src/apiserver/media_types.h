@@ -2,11 +2,10 @@
 // Content negotiation as kube-apiserver does it: which representation the Accept header asks
 // for (plain JSON or YAML, a meta.k8s.io Table, PartialObjectMetadata, aggregated discovery) and
 // how a request body is decoded. Pure functions; thread-safe.
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "absl/status/statusor.h"
 
@@ -15,9 +14,9 @@ namespace k1s::apiserver {
 enum class Representation {
   kJson,
   kYaml,
-  kTable,                   // application/json;as=Table;g=meta.k8s.io;v=v1
-  kPartialObjectMetadata,   // ...;as=PartialObjectMetadata (and ...List)
-  kDiscoveryV2,             // application/json;as=APIGroupDiscoveryList;g=apidiscovery.k8s.io;v=v2
+  kTable,                  // application/json;as=Table;g=meta.k8s.io;v=v1
+  kPartialObjectMetadata,  // ...;as=PartialObjectMetadata (and ...List)
+  kDiscoveryV2,            // application/json;as=APIGroupDiscoveryList;g=apidiscovery.k8s.io;v=v2
 };
 
 struct Negotiated {

@@ -6,11 +6,11 @@
 #include <cstdio>
 #include <ctime>
 
-#include "base/strings.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "base/files.h"
+#include "base/strings.h"
 
 namespace k1s::apiserver {
 namespace {
@@ -86,8 +86,8 @@ std::string Metrics::Render() const {
   for (const auto& [key, count] : requests_) {
     const auto& [verb, group, version, resource, subresource, code] = key;
     base::StrAppend(&out, "apiserver_request_total{code=\"", code, "\",group=\"", group,
-                    "\",resource=\"", resource, "\",subresource=\"", subresource,
-                    "\",verb=\"", verb, "\",version=\"", version, "\"} ", count, "\n");
+                    "\",resource=\"", resource, "\",subresource=\"", subresource, "\",verb=\"",
+                    verb, "\",version=\"", version, "\"} ", count, "\n");
   }
   base::StrAppend(&out,
                   "# HELP apiserver_request_duration_seconds Response latency distribution in "
@@ -95,9 +95,9 @@ std::string Metrics::Render() const {
                   "# TYPE apiserver_request_duration_seconds histogram\n");
   for (const auto& [key, histogram] : latencies_) {
     const auto& [verb, group, version, resource, subresource] = key;
-    std::string labels = base::StrCat("group=\"", group, "\",resource=\"", resource,
-                                      "\",subresource=\"", subresource, "\",verb=\"", verb,
-                                      "\",version=\"", version, "\"");
+    std::string labels =
+        base::StrCat("group=\"", group, "\",resource=\"", resource, "\",subresource=\"",
+                     subresource, "\",verb=\"", verb, "\",version=\"", version, "\"");
     for (size_t i = 0; i < kBuckets.size(); ++i) {
       base::StrAppend(&out, "apiserver_request_duration_seconds_bucket{", labels, ",le=\"",
                       FormatDouble(kBuckets[i]), "\"} ", histogram.counts[i], "\n");

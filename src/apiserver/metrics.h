@@ -29,11 +29,11 @@ class Metrics {
   std::string Render() const;
 
  private:
-  static constexpr std::array<double, 23> kBuckets = {
-      0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2,
-      3,     4,     5,    6,   8,   10,  15,  20,  30,  45,  60};
-  using RequestKey = std::tuple<std::string, std::string, std::string, std::string,
-                                std::string, int32_t>;  // verb, group, version, resource, sub, code
+  static constexpr std::array<double, 23> kBuckets = {0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8,
+                                                      1.0,   1.25,  1.5,  2,   3,   4,   5,   6,
+                                                      8,     10,    15,   20,  30,  45,  60};
+  using RequestKey = std::tuple<std::string, std::string, std::string, std::string, std::string,
+                                int32_t>;  // verb, group, version, resource, sub, code
   using LatencyKey = std::tuple<std::string, std::string, std::string, std::string,
                                 std::string>;  // verb, group, version, resource, subresource
   struct Histogram {

@@ -69,9 +69,8 @@ void NamespaceFinalizer::Run() {
     std::set<std::string> batch;
     {
       absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-        return stopping_ || !pending_.empty();
-      };
+      auto ready = [this]()
+                       ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_ || !pending_.empty(); };
       mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Seconds(1));
       if (stopping_) return;
       batch.swap(pending_);
@@ -99,8 +98,7 @@ bool NamespaceFinalizer::Finalize(const std::string& namespace_name) {
     ObjectFilter filter;
     filter.namespace_name = namespace_name;
     for (const ObjectRef& object : cache_.List(*type, filter).objects) {
-      absl::StatusOr<DeleteResult> result =
-          registry->Delete(namespace_name, object->name, options);
+      absl::StatusOr<DeleteResult> result = registry->Delete(namespace_name, object->name, options);
       if (!result.ok() && !api::IsNotFound(result.status())) {
         Log().warn("namespace {}: delete {} {}: {}", namespace_name, type->plural, object->name,
                    result.status());

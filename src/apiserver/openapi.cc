@@ -2,9 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "base/strings.h"
 #include "absl/strings/str_cat.h"
 #include "apiserver/apiserver.h"
+#include "base/strings.h"
 
 namespace k1s::apiserver {
 namespace {
@@ -23,15 +23,18 @@ json Operation(const api::ResourceType& type, const char* action, json parameter
           {"x-kubernetes-group-version-kind",
            {{"group", type.group}, {"version", type.version}, {"kind", type.kind}}},
           {"parameters", std::move(parameters)},
-          {"responses", {{"200", {{"description", "OK"}}}, {"401", {{"description", "Unauthorized"}}}}}};
+          {"responses",
+           {{"200", {{"description", "OK"}}}, {"401", {{"description", "Unauthorized"}}}}}};
 }
 
 json WriteParameters() {
   return json::array(
-      {QueryParameter("dryRun", "When present, indicates that modifications should not be "
-                                "persisted."),
-       QueryParameter("fieldManager", "fieldManager is a name associated with the actor or "
-                                      "entity that is making these changes."),
+      {QueryParameter("dryRun",
+                      "When present, indicates that modifications should not be "
+                      "persisted."),
+       QueryParameter("fieldManager",
+                      "fieldManager is a name associated with the actor or "
+                      "entity that is making these changes."),
        QueryParameter("fieldValidation",
                       "fieldValidation instructs the server on how to handle objects in the "
                       "request containing unknown or duplicate fields.")});

@@ -4,9 +4,9 @@
 
 #include <string>
 
-#include "base/strings.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "base/strings.h"
 
 namespace k1s::apiserver {
 
@@ -75,8 +75,8 @@ std::optional<uint32_t> ParseIpv4(std::string_view text) {
 }
 
 std::string FormatIpv4(uint32_t address) {
-  return base::StrCat(address >> 24, ".", (address >> 16) & 0xFF, ".", (address >> 8) & 0xFF,
-                      ".", address & 0xFF);
+  return base::StrCat(address >> 24, ".", (address >> 16) & 0xFF, ".", (address >> 8) & 0xFF, ".",
+                      address & 0xFF);
 }
 
 std::optional<Ipv4Range> ParseIpv4Cidr(std::string_view cidr) {

@@ -2,7 +2,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "base/strings.h"
 #include "absl/strings/str_cat.h"
 #include "api/errors.h"
 #include "api/identifiers.h"
@@ -11,6 +10,7 @@
 #include "api/strategic_merge_patch.h"
 #include "api/timestamps.h"
 #include "api/validation.h"
+#include "base/strings.h"
 
 namespace k1s::apiserver {
 namespace {
@@ -21,9 +21,9 @@ constexpr int kMaxConflictRetries = 8;
 
 // Metadata fields only the server sets; values sent by clients are ignored.
 void ClearServerOwnedMetadata(json& metadata) {
-  for (const char* field : {"uid", "creationTimestamp", "resourceVersion", "deletionTimestamp",
-                            "deletionGracePeriodSeconds", "generation", "managedFields",
-                            "selfLink"}) {
+  for (const char* field :
+       {"uid", "creationTimestamp", "resourceVersion", "deletionTimestamp",
+        "deletionGracePeriodSeconds", "generation", "managedFields", "selfLink"}) {
     metadata.erase(field);
   }
 }
@@ -153,7 +153,8 @@ absl::StatusOr<ObjectRef> Registry::Create(std::string_view namespace_name, json
       api::ValidateObjectMeta(metadata, type_.namespaced, strategy_->name_rule());
   if (!errors.empty()) return api::InvalidError(type_, name, errors);
   if (type_.namespaced) {
-    if (absl::Status status = namespace_check_(type_, name, namespace_name); !status.ok()) return status;
+    if (absl::Status status = namespace_check_(type_, name, namespace_name); !status.ok())
+      return status;
   }
   metadata["uid"] = api::NewUid();
   metadata["creationTimestamp"] = api::FormatTimestamp(clock_.NowUnixNanos() / 1'000'000'000);
@@ -183,9 +184,8 @@ absl::StatusOr<ObjectRef> Registry::Create(std::string_view namespace_name, json
   return MakeCachedObject(type_, std::move(key), object, response->revision);
 }
 
-absl::StatusOr<ObjectRef> Registry::Update(std::string_view namespace_name,
-                                           std::string_view name, json object,
-                                           std::string_view subresource,
+absl::StatusOr<ObjectRef> Registry::Update(std::string_view namespace_name, std::string_view name,
+                                           json object, std::string_view subresource,
                                            const WriteOptions& options) {
   json& metadata = object["metadata"];
   if (!metadata.is_object()) metadata = json::object();
@@ -194,8 +194,7 @@ absl::StatusOr<ObjectRef> Registry::Update(std::string_view namespace_name,
     metadata["name"] = name;
   } else if (object_name != name) {
     return api::BadRequestError(base::StrCat("the name of the object (", object_name,
-                                             ") does not match the name on the URL (", name,
-                                             ")"));
+                                             ") does not match the name on the URL (", name, ")"));
   }
   if (absl::Status status = ReconcileNamespace(type_, metadata, namespace_name); !status.ok()) {
     return status;
@@ -237,8 +236,8 @@ absl::StatusOr<ObjectRef> Registry::WriteUpdate(Stored& current, json object,
   object["kind"] = type_.kind;
   json& metadata = object["metadata"];
   if (!metadata.contains("uid") || metadata["uid"] == "") CopyField(metadata, old_metadata, "uid");
-  for (const char* carried : {"creationTimestamp", "deletionTimestamp",
-                              "deletionGracePeriodSeconds", "generation"}) {
+  for (const char* carried :
+       {"creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"}) {
     CopyField(metadata, old_metadata, carried);
   }
   metadata.erase("resourceVersion");
@@ -249,8 +248,8 @@ absl::StatusOr<ObjectRef> Registry::WriteUpdate(Stored& current, json object,
   // Status and finalize writes carry only their own part; the kind's rules are for main writes.
   if (subresource.empty() || subresource == "binding") strategy_->PrepareForUpdate(object, old);
   std::string name = old_metadata.value("name", "");
-  api::FieldErrors errors = api::ValidateObjectMetaUpdate(metadata, old_metadata,
-                                                          type_.namespaced, strategy_->name_rule());
+  api::FieldErrors errors = api::ValidateObjectMetaUpdate(metadata, old_metadata, type_.namespaced,
+                                                          strategy_->name_rule());
   if (errors.empty()) errors = strategy_->ValidateUpdate(object, old);
   if (!errors.empty()) return api::InvalidError(type_, name, errors);
 
@@ -289,9 +288,9 @@ absl::StatusOr<ObjectRef> Registry::WriteUpdate(Stored& current, json object,
   return MakeCachedObject(type_, current.key, object, response->revision);
 }
 
-absl::StatusOr<ObjectRef> Registry::Patch(std::string_view namespace_name,
-                                          std::string_view name, PatchType patch_type,
-                                          const json& patch, std::string_view subresource,
+absl::StatusOr<ObjectRef> Registry::Patch(std::string_view namespace_name, std::string_view name,
+                                          PatchType patch_type, const json& patch,
+                                          std::string_view subresource,
                                           const WriteOptions& options) {
   for (int attempt = 0;; ++attempt) {
     absl::StatusOr<Stored> current = ReadStored(namespace_name, name);
@@ -301,8 +300,12 @@ absl::StatusOr<ObjectRef> Registry::Patch(std::string_view namespace_name,
     document["metadata"]["resourceVersion"] = current_version;
     absl::StatusOr<json> patched;
     switch (patch_type) {
-      case PatchType::kJson: patched = api::ApplyJsonPatch(document, patch); break;
-      case PatchType::kMerge: patched = api::ApplyMergePatch(document, patch); break;
+      case PatchType::kJson:
+        patched = api::ApplyJsonPatch(document, patch);
+        break;
+      case PatchType::kMerge:
+        patched = api::ApplyMergePatch(document, patch);
+        break;
       case PatchType::kStrategicMerge:
         patched = api::ApplyStrategicMergePatch(document, patch, type_.group, type_.kind);
         break;
@@ -364,18 +367,17 @@ absl::StatusOr<DeleteResult> Registry::RemoveNow(Stored& current, const DeleteOp
 }
 
 absl::StatusOr<DeleteResult> Registry::Delete(std::string_view namespace_name,
-                                              std::string_view name,
-                                              const DeleteOptions& options) {
+                                              std::string_view name, const DeleteOptions& options) {
   for (int attempt = 0;; ++attempt) {
     absl::StatusOr<Stored> current = ReadStored(namespace_name, name);
     if (!current.ok()) return current.status();
     json& metadata = current->object["metadata"];
     std::string uid = metadata.value("uid", "");
     if (options.precondition_uid && *options.precondition_uid != uid) {
-      return api::ConflictError(type_, name,
-                                base::StrCat("Precondition failed: UID in precondition: ",
-                                             *options.precondition_uid,
-                                             ", UID in object meta: ", uid));
+      return api::ConflictError(
+          type_, name,
+          base::StrCat("Precondition failed: UID in precondition: ", *options.precondition_uid,
+                       ", UID in object meta: ", uid));
     }
     std::string version = std::to_string(current->revision);
     if (options.precondition_resource_version &&
@@ -389,7 +391,8 @@ absl::StatusOr<DeleteResult> Registry::Delete(std::string_view namespace_name,
     json object = current->object;
     json& new_metadata = object["metadata"];
     // Foreground and Orphan deletion hand the object to the garbage collector via finalizers.
-    if (options.propagation_policy == "Foreground") AddFinalizer(new_metadata, "foregroundDeletion");
+    if (options.propagation_policy == "Foreground")
+      AddFinalizer(new_metadata, "foregroundDeletion");
     if (options.propagation_policy == "Orphan") AddFinalizer(new_metadata, "orphan");
     std::optional<int64_t> grace =
         strategy_->DeletionGracePeriod(object, options.grace_period_seconds);
@@ -425,12 +428,11 @@ absl::StatusOr<DeleteResult> Registry::Delete(std::string_view namespace_name,
       continue;
     }
     if (options.dry_run) {
-      return DeleteResult{MakeCachedObject(type_, current->key, object, current->revision),
-                          false};
+      return DeleteResult{MakeCachedObject(type_, current->key, object, current->revision), false};
     }
     TxnRequest txn;
-    txn.compare.push_back({Compare::Result::kEqual, Compare::Target::kMod, current->key, "",
-                           current->revision, ""});
+    txn.compare.push_back(
+        {Compare::Result::kEqual, Compare::Target::kMod, current->key, "", current->revision, ""});
     PutRequest put;
     put.key = current->key;
     put.value = StoredValue(object);
@@ -438,8 +440,7 @@ absl::StatusOr<DeleteResult> Registry::Delete(std::string_view namespace_name,
     absl::StatusOr<TxnResponse> response = backend_.Txn(txn);
     if (!response.ok()) return api::InternalError(std::string(response.status().message()));
     if (response->succeeded) {
-      return DeleteResult{MakeCachedObject(type_, current->key, object, response->revision),
-                          false};
+      return DeleteResult{MakeCachedObject(type_, current->key, object, response->revision), false};
     }
     if (attempt + 1 >= kMaxConflictRetries) {
       return api::ConflictError(type_, name, api::kStaleObjectDetail);

@@ -8,11 +8,10 @@
 // Conflict instead of overwriting each other. Thread-safe.
 #include <functional>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "absl/status/statusor.h"
 #include "api/resource_types.h"

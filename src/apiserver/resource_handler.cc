@@ -1,10 +1,8 @@
 #include "apiserver/resource_handler.h"
 
+#include <nlohmann/json.hpp>
 #include <random>
 
-#include <nlohmann/json.hpp>
-
-#include "base/strings.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -15,6 +13,7 @@
 #include "api/timestamps.h"
 #include "api/yaml_json.h"
 #include "apiserver/media_types.h"
+#include "base/strings.h"
 
 namespace k1s::apiserver {
 namespace {
@@ -52,9 +51,9 @@ absl::StatusOr<std::optional<int64_t>> IntParam(const http::Request& request,
   if (!value || value->empty()) return std::optional<int64_t>();
   int64_t number = 0;
   if (!absl::SimpleAtoi(*value, &number)) {
-    return api::BadRequestError(
-        base::StrCat("invalid value for ", name, ": strconv.ParseInt: parsing \"", *value,
-                     "\": invalid syntax"));
+    return api::BadRequestError(base::StrCat("invalid value for ", name,
+                                             ": strconv.ParseInt: parsing \"", *value,
+                                             "\": invalid syntax"));
   }
   return std::optional<int64_t>(number);
 }
@@ -82,12 +81,15 @@ absl::Status DecodeContinue(const std::string& text, int64_t* revision, std::str
   json token = json::parse(decoded, nullptr, false);
   if (!token.is_object() || token.value("v", "") != "meta.k8s.io/v1" ||
       !token["rv"].is_number_integer() || !token["start"].is_string()) {
-    return api::BadRequestError("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+    return api::BadRequestError(
+        "continue key is not valid: incorrect encoded start resourceVersion (version "
+        "meta.k8s.io/v1)");
   }
   *revision = token["rv"].get<int64_t>();
   *start = token["start"].get<std::string>();
   if (start->find("..") != std::string::npos || (!start->empty() && (*start)[0] == '/')) {
-    return api::BadRequestError("continue key is not valid: key must not contain '..' or start with '/'");
+    return api::BadRequestError(
+        "continue key is not valid: key must not contain '..' or start with '/'");
   }
   return absl::OkStatus();
 }
@@ -139,11 +141,16 @@ json Table(const api::ResourceType& type, json rows, const json& list_metadata) 
 
 const char* EventName(EventType type) {
   switch (type) {
-    case EventType::kAdded: return "ADDED";
-    case EventType::kModified: return "MODIFIED";
-    case EventType::kDeleted: return "DELETED";
-    case EventType::kBookmark: return "BOOKMARK";
-    default: return "ERROR";
+    case EventType::kAdded:
+      return "ADDED";
+    case EventType::kModified:
+      return "MODIFIED";
+    case EventType::kDeleted:
+      return "DELETED";
+    case EventType::kBookmark:
+      return "BOOKMARK";
+    default:
+      return "ERROR";
   }
 }
 
@@ -161,15 +168,18 @@ class Encoder {
 
   std::string Object(const CachedObject& object) const {
     switch (negotiated_.representation) {
-      case Representation::kJson: return object.json;
-      case Representation::kYaml: return api::JsonToYaml(json::parse(object.json));
+      case Representation::kJson:
+        return object.json;
+      case Representation::kYaml:
+        return api::JsonToYaml(json::parse(object.json));
       case Representation::kTable: {
         json parsed = json::parse(object.json);
         json rows = json::array({TableRow(type_, parsed, now_, include_object_)});
         json metadata = {{"resourceVersion", parsed["metadata"].value("resourceVersion", "")}};
         return Table(type_, std::move(rows), metadata).dump();
       }
-      default: return PartialMetadata(json::parse(object.json)).dump();
+      default:
+        return PartialMetadata(json::parse(object.json)).dump();
     }
   }
 
@@ -193,7 +203,8 @@ class Encoder {
                     {"items", std::move(items)}}
             .dump();
       }
-      default: break;
+      default:
+        break;
     }
     // The list is assembled from each object's cached bytes, never re-serialized.
     std::string out = base::StrCat("{\"apiVersion\":\"", type_.GroupVersion(), "\",\"items\":[");
@@ -201,8 +212,8 @@ class Encoder {
       if (i > 0) out.push_back(',');
       out += objects[i]->json;
     }
-    base::StrAppend(&out, "],\"kind\":\"", type_.ListKind(), "\",\"metadata\":",
-                    list_metadata.dump(), "}");
+    base::StrAppend(&out, "],\"kind\":\"", type_.ListKind(),
+                    "\",\"metadata\":", list_metadata.dump(), "}");
     if (negotiated_.representation == Representation::kYaml) {
       return api::JsonToYaml(json::parse(out));
     }
@@ -276,9 +287,9 @@ absl::StatusOr<ListParams> ParseListParams(const api::ResourceType& type,
     }
     if (params.resource_version_match != "Exact" &&
         params.resource_version_match != "NotOlderThan") {
-      return api::BadRequestError(base::StrCat(
-          "resourceVersionMatch: Unsupported value: \"", params.resource_version_match,
-          "\": supported values: \"Exact\", \"NotOlderThan\", \"\""));
+      return api::BadRequestError(
+          base::StrCat("resourceVersionMatch: Unsupported value: \"", params.resource_version_match,
+                       "\": supported values: \"Exact\", \"NotOlderThan\", \"\""));
     }
     if (params.resource_version_match == "Exact" && version == "0") {
       return api::BadRequestError(
@@ -287,8 +298,7 @@ absl::StatusOr<ListParams> ParseListParams(const api::ResourceType& type,
     }
   }
   if (!params.continue_token.empty() && !version.empty() && version != "0") {
-    return api::BadRequestError(
-        "specifying resource version is not allowed when using continue");
+    return api::BadRequestError("specifying resource version is not allowed when using continue");
   }
   return params;
 }
@@ -303,8 +313,8 @@ bool IsDryRun(const http::Request& request) {
 absl::Status CheckDryRunValues(const http::Request& request) {
   for (const auto& [name, value] : request.QueryParams()) {
     if (name == "dryRun" && value != "All") {
-      return api::BadRequestError(base::StrCat("dryRun: Unsupported value: \"", value,
-                                               "\": supported values: \"All\""));
+      return api::BadRequestError(
+          base::StrCat("dryRun: Unsupported value: \"", value, "\": supported values: \"All\""));
     }
   }
   return absl::OkStatus();
@@ -338,8 +348,8 @@ ResourceHandler::ResourceHandler(const std::vector<api::ResourceType>& types, Ba
     return CheckNamespace(type, name, namespace_name);
   };
   for (const api::ResourceType& type : types) {
-    auto registry = std::make_unique<Registry>(type, backend, clock, MakeStrategy(type, context),
-                                               check);
+    auto registry =
+        std::make_unique<Registry>(type, backend, clock, MakeStrategy(type, context), check);
     if (type.group.empty() && type.kind == "Namespace") namespaces_ = registry.get();
     registries_[base::StrCat(type.group, "/", type.version, "/", type.plural)] =
         std::move(registry);
@@ -364,8 +374,7 @@ const api::ResourceType* ResourceHandler::FindType(const std::string& group,
   return nullptr;
 }
 
-absl::Status ResourceHandler::CheckNamespace(const api::ResourceType& type,
-                                             std::string_view name,
+absl::Status ResourceHandler::CheckNamespace(const api::ResourceType& type, std::string_view name,
                                              std::string_view namespace_name) {
   if (namespaces_ == nullptr) return absl::OkStatus();
   ObjectRef ns = cache_.Get(namespaces_->type(), "", namespace_name);
@@ -381,8 +390,8 @@ absl::Status ResourceHandler::CheckNamespace(const api::ResourceType& type,
     return api::ForbiddenError(
         type, name,
         base::StrCat(api::QualifiedResource(type), " \"", name,
-                     "\" is forbidden: unable to create new content in namespace ",
-                     namespace_name, " because it is being terminated"));
+                     "\" is forbidden: unable to create new content in namespace ", namespace_name,
+                     " because it is being terminated"));
   }
   return absl::OkStatus();
 }
@@ -461,7 +470,8 @@ absl::Status ResourceHandler::Get(Call& call) {
   }
   absl::StatusOr<ObjectRef> object = call.registry->Get(call.info.namespace_name, call.info.name);
   if (!object.ok()) return object.status();
-  Encoder encoder(*call.type, call.negotiated, call.request.Query("includeObject").value_or("Metadata"),
+  Encoder encoder(*call.type, call.negotiated,
+                  call.request.Query("includeObject").value_or("Metadata"),
                   clock_.NowUnixNanos() / 1'000'000'000);
   call.Send(200, encoder.Object(**object));
   return absl::OkStatus();
@@ -475,8 +485,7 @@ absl::Status ResourceHandler::List(Call& call) {
   Encoder encoder(type, call.negotiated, params->include_object,
                   clock_.NowUnixNanos() / 1'000'000'000);
   const std::string version = params->resource_version.value_or("");
-  bool from_datastore = !params->continue_token.empty() ||
-                        (params->limit > 0 && version != "0") ||
+  bool from_datastore = !params->continue_token.empty() || (params->limit > 0 && version != "0") ||
                         params->resource_version_match == "Exact";
   json list_metadata = json::object();
   std::vector<ObjectRef> items;
@@ -509,8 +518,7 @@ absl::Status ResourceHandler::List(Call& call) {
       if (!status.ok()) return status;
       key = type.storage_prefix + start;
       if (key < prefix) key = prefix;
-    } else if (params->resource_version_match == "Exact" ||
-               (!version.empty() && version != "0")) {
+    } else if (params->resource_version_match == "Exact" || (!version.empty() && version != "0")) {
       absl::StatusOr<int64_t> wanted = ParseResourceVersion(version);
       if (!wanted.ok()) return wanted.status();
       revision = params->resource_version_match == "Exact" ? *wanted : 0;
@@ -609,8 +617,8 @@ absl::Status ResourceHandler::Watch(Call& call) {
                                  ? "application/json"
                                  : call.negotiated.content_type;
   std::shared_ptr<http::ResponseWriter> writer = call.writer;
-  writer->StartStream(200, http::Headers{{"Content-Type", content_type},
-                                         {"Cache-Control", "no-cache, private"}});
+  writer->StartStream(
+      200, http::Headers{{"Content-Type", content_type}, {"Cache-Control", "no-cache, private"}});
   call.code = 200;
   WatchCache::Sink sink = [writer, encoder](const CacheEvent& event) {
     if (event.type == EventType::kClose) {
@@ -644,8 +652,8 @@ absl::Status ResourceHandler::Create(Call& call) {
   std::string kind = body->value("kind", "");
   std::string api_version = body->value("apiVersion", "");
   if (!kind.empty() && kind != type.kind) {
-    return api::BadRequestError(base::StrCat("the object provided is unrecognized (must be of type ",
-                                             type.kind, "): ", kind));
+    return api::BadRequestError(base::StrCat(
+        "the object provided is unrecognized (must be of type ", type.kind, "): ", kind));
   }
   if (!api_version.empty() && api_version != type.GroupVersion()) {
     return api::BadRequestError(base::StrCat("the API version in the data (", api_version,
@@ -745,9 +753,9 @@ absl::StatusOr<DeleteOptions> ParseDeleteOptions(const http::Request& request) {
   }
   const std::string& policy = options.propagation_policy;
   if (!policy.empty() && policy != "Orphan" && policy != "Background" && policy != "Foreground") {
-    return api::BadRequestError(base::StrCat(
-        "propagationPolicy: Unsupported value: \"", policy,
-        "\": supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\""));
+    return api::BadRequestError(
+        base::StrCat("propagationPolicy: Unsupported value: \"", policy,
+                     "\": supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\""));
   }
   if (IsDryRun(request)) options.dry_run = true;
   return options;
@@ -819,22 +827,23 @@ absl::Status ResourceHandler::Bind(Call& call) {
     json& spec = pod["spec"];
     std::string current = spec.value("nodeName", "");
     if (!current.empty()) {
-      return api::ConflictError(*call.type, name,
-                                base::StrCat("pod ", name, " is already assigned to node \"",
-                                             current, "\""));
+      return api::ConflictError(
+          *call.type, name,
+          base::StrCat("pod ", name, " is already assigned to node \"", current, "\""));
     }
     if (pod["metadata"].contains("deletionTimestamp")) {
-      return api::ConflictError(*call.type, name,
-                                base::StrCat("pod ", name, " is being deleted, cannot be assigned to a host"));
+      return api::ConflictError(
+          *call.type, name,
+          base::StrCat("pod ", name, " is being deleted, cannot be assigned to a host"));
     }
     spec["nodeName"] = node;
     json& conditions = pod["status"]["conditions"];
     if (!conditions.is_array()) conditions = json::array();
-    json scheduled = {{"type", "PodScheduled"},
-                      {"status", "True"},
-                      {"lastProbeTime", nullptr},
-                      {"lastTransitionTime",
-                       api::FormatTimestamp(clock_.NowUnixNanos() / 1'000'000'000)}};
+    json scheduled = {
+        {"type", "PodScheduled"},
+        {"status", "True"},
+        {"lastProbeTime", nullptr},
+        {"lastTransitionTime", api::FormatTimestamp(clock_.NowUnixNanos() / 1'000'000'000)}};
     bool replaced = false;
     for (json& condition : conditions) {
       if (condition.value("type", "") == "PodScheduled") {

@@ -28,8 +28,8 @@ namespace k1s::apiserver {
 
 class ResourceHandler {
  public:
-  ResourceHandler(const std::vector<api::ResourceType>& types, Backend& backend,
-                  WatchCache& cache, base::Clock& clock, const StrategyContext& context);
+  ResourceHandler(const std::vector<api::ResourceType>& types, Backend& backend, WatchCache& cache,
+                  base::Clock& clock, const StrategyContext& context);
   ~ResourceHandler();
 
   // Answers one resource request; returns the HTTP status sent (200 for a started watch).

@@ -1,14 +1,13 @@
 #include "apiserver/strategies.h"
 
+#include <nlohmann/json.hpp>
 #include <set>
 
-#include <nlohmann/json.hpp>
-
-#include "base/strings.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "api/errors.h"
 #include "api/validation.h"
+#include "base/strings.h"
 
 namespace k1s::apiserver {
 namespace {
@@ -44,8 +43,7 @@ class NamespaceStrategy : public Strategy {
     object["spec"] = Member(old, "spec");
     SetNameLabel(object);
   }
-  std::optional<int64_t> DeletionGracePeriod(const json& object,
-                                             std::optional<int64_t>) override {
+  std::optional<int64_t> DeletionGracePeriod(const json& object, std::optional<int64_t>) override {
     const json& finalizers = Member(Member(object, "spec"), "finalizers");
     if (finalizers.is_array() && !finalizers.empty()) return 0;
     return std::nullopt;
@@ -76,9 +74,8 @@ void DefaultContainer(json& container) {
   std::string image = container.value("image", "");
   if (!container.contains("imagePullPolicy")) {
     bool latest = !HasTag(image) || image.ends_with(":latest");
-    container["imagePullPolicy"] = latest && image.find('@') == std::string::npos
-                                       ? "Always"
-                                       : "IfNotPresent";
+    container["imagePullPolicy"] =
+        latest && image.find('@') == std::string::npos ? "Always" : "IfNotPresent";
   }
   if (!container.contains("terminationMessagePath")) {
     container["terminationMessagePath"] = "/dev/termination-log";
@@ -179,8 +176,8 @@ class PodStrategy : public Strategy {
       if (!items.is_array()) continue;
       for (size_t i = 0; i < items.size(); ++i) {
         std::string path = IndexPath(base::StrCat("spec.", list), i);
-        std::string name = Member(items[i], "name").is_string() ? items[i]["name"].get<std::string>()
-                                                                : "";
+        std::string name =
+            Member(items[i], "name").is_string() ? items[i]["name"].get<std::string>() : "";
         if (name.empty()) {
           errors.push_back(api::Required(path + ".name"));
         } else {
@@ -224,8 +221,8 @@ class PodStrategy : public Strategy {
                             ? object["status"]["phase"].get<std::string>()
                             : "";
     // Unscheduled or finished pods have no kubelet to wait for.
-    if (!Member(spec, "nodeName").is_string() || spec["nodeName"] == "" ||
-        phase == "Succeeded" || phase == "Failed") {
+    if (!Member(spec, "nodeName").is_string() || spec["nodeName"] == "" || phase == "Succeeded" ||
+        phase == "Failed") {
       return std::nullopt;
     }
     int64_t grace = requested.value_or(spec.value("terminationGracePeriodSeconds", int64_t{30}));
@@ -244,8 +241,8 @@ class PodStrategy : public Strategy {
         }
       }
     }
-    for (const char* field : {"activeDeadlineSeconds", "tolerations",
-                              "terminationGracePeriodSeconds", "nodeName"}) {
+    for (const char* field :
+         {"activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds", "nodeName"}) {
       spec.erase(field);
     }
     return spec;
@@ -330,10 +327,9 @@ class ServiceStrategy : public Strategy {
       const json& number = Member(port, "port");
       if (!number.is_number_integer() || number.get<int64_t>() < 1 ||
           number.get<int64_t>() > 65535) {
-        errors.push_back(number.is_null()
-                             ? api::Required(path + ".port")
-                             : api::Invalid(path + ".port", number,
-                                            "must be between 1 and 65535, inclusive"));
+        errors.push_back(number.is_null() ? api::Required(path + ".port")
+                                          : api::Invalid(path + ".port", number,
+                                                         "must be between 1 and 65535, inclusive"));
       }
       std::string name = Member(port, "name").is_string() ? port["name"].get<std::string>() : "";
       if (ports.size() > 1 && name.empty()) errors.push_back(api::Required(path + ".name"));
@@ -342,8 +338,7 @@ class ServiceStrategy : public Strategy {
       }
       const json& protocol = Member(port, "protocol");
       if (protocol != "TCP" && protocol != "UDP" && protocol != "SCTP") {
-        errors.push_back(
-            api::NotSupported(path + ".protocol", protocol, {"SCTP", "TCP", "UDP"}));
+        errors.push_back(api::NotSupported(path + ".protocol", protocol, {"SCTP", "TCP", "UDP"}));
       }
     }
     return errors;
@@ -353,7 +348,8 @@ class ServiceStrategy : public Strategy {
     api::FieldErrors errors = Validate(object);
     std::string old_ip = ClusterIp(old);
     std::string new_ip = ClusterIp(object);
-    if (!old_ip.empty() && new_ip != old_ip && Member(Member(object, "spec"), "type") != "ExternalName") {
+    if (!old_ip.empty() && new_ip != old_ip &&
+        Member(Member(object, "spec"), "type") != "ExternalName") {
       errors.push_back(api::Invalid("spec.clusterIPs[0]", new_ip, "field is immutable"));
     }
     return errors;
@@ -397,7 +393,8 @@ class ServiceStrategy : public Strategy {
       for (json& port : ports) {
         if (!port.is_object()) continue;
         if (!port.contains("protocol")) port["protocol"] = "TCP";
-        if (!port.contains("targetPort") && port.contains("port")) port["targetPort"] = port["port"];
+        if (!port.contains("targetPort") && port.contains("port"))
+          port["targetPort"] = port["port"];
       }
     } else {
       spec.erase("ports");
@@ -457,8 +454,8 @@ class ServiceStrategy : public Strategy {
 
   absl::Status ReserveNodePorts(json& spec, const json& old_spec) {
     if (!UsesNodePorts(spec) || !spec["ports"].is_array()) return absl::OkStatus();
-    std::set<uint32_t> held = old_spec.is_object() ? NodePorts({{"spec", old_spec}})
-                                                   : std::set<uint32_t>();
+    std::set<uint32_t> held =
+        old_spec.is_object() ? NodePorts({{"spec", old_spec}}) : std::set<uint32_t>();
     std::vector<uint32_t> taken;
     auto undo = [&] {
       for (uint32_t port : taken) context_.node_ports->Release(port);
@@ -472,10 +469,11 @@ class ServiceStrategy : public Strategy {
         if (held.contains(value)) continue;
         std::string detail;
         if (!context_.node_ports->Contains(value)) {
-          detail = base::StrCat("provided port is not in the valid range. The range of valid "
-                                "ports is ",
-                                context_.node_ports->first(), "-",
-                                context_.node_ports->first() + context_.node_ports->size() - 1);
+          detail = base::StrCat(
+              "provided port is not in the valid range. The range of valid "
+              "ports is ",
+              context_.node_ports->first(), "-",
+              context_.node_ports->first() + context_.node_ports->size() - 1);
         } else if (!context_.node_ports->Allocate(value)) {
           detail = "provided port is already allocated";
         }
@@ -531,8 +529,9 @@ api::FieldErrors ValidateDataKeys(const json& object, const char* field) {
   }
   for (const auto& [key, value] : data.items()) {
     bool valid = !key.empty() && key != "." && key != ".." &&
-                 key.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                       "0123456789-._") == std::string::npos;
+                 key.find_first_not_of(
+                     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                     "0123456789-._") == std::string::npos;
     if (!valid) {
       errors.push_back(api::Invalid(base::StrCat(field, "[", key, "]"), key,
                                     "a valid config key must consist of alphanumeric characters, "
@@ -567,8 +566,8 @@ class SecretStrategy : public Strategy {
       for (const auto& [key, value] : data.items()) {
         std::string decoded;
         if (value.is_string() && !absl::Base64Unescape(value.get<std::string>(), &decoded)) {
-          errors.push_back(api::Invalid(base::StrCat("data[", key, "]"), "<secret contents redacted>",
-                                        "must be base64 encoded"));
+          errors.push_back(api::Invalid(base::StrCat("data[", key, "]"),
+                                        "<secret contents redacted>", "must be base64 encoded"));
         }
       }
     }

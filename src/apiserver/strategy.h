@@ -6,9 +6,8 @@
 // Objects are full JSON documents (apiVersion, kind, metadata, ...). Implementations must be
 // thread-safe: the registry calls them from many request threads.
 #include <cstdint>
-#include <optional>
-
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "api/validation.h"
@@ -25,8 +24,7 @@ class Strategy {
   virtual void PrepareForUpdate(nlohmann::json& object, const nlohmann::json& old) {}
   // Field errors of a new object beyond the metadata checks every kind gets.
   virtual api::FieldErrors Validate(const nlohmann::json& object) { return {}; }
-  virtual api::FieldErrors ValidateUpdate(const nlohmann::json& object,
-                                          const nlohmann::json& old) {
+  virtual api::FieldErrors ValidateUpdate(const nlohmann::json& object, const nlohmann::json& old) {
     return Validate(object);
   }
   virtual api::NameRule name_rule() const { return api::NameRule::kDnsSubdomain; }

@@ -2,10 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "base/strings.h"
 #include "absl/strings/str_format.h"
 #include "api/errors.h"
 #include "base/logging.h"
+#include "base/strings.h"
 #include "base/thread_name.h"
 
 namespace k1s::apiserver {
@@ -220,8 +220,7 @@ void WatchCache::Apply(const WatchResponse& response) {
       // A DELETED event carries the last state at the delete's revision, as upstream sends it.
       nlohmann::json last = nlohmann::json::parse(prev->json);
       cache_event.type = EventType::kDeleted;
-      cache_event.object =
-          MakeCachedObject(state->type, event.kv.key, last, event.kv.mod_revision);
+      cache_event.object = MakeCachedObject(state->type, event.kv.key, last, event.kv.mod_revision);
       state->objects.erase(existing);
     }
     state->history.push_back(cache_event);
@@ -315,9 +314,8 @@ int64_t WatchCache::revision() const {
 
 absl::Status WatchCache::WaitForRevision(int64_t revision, absl::Duration timeout) {
   absl::Time deadline = absl::Now() + timeout;
-  auto caught_up = [this, revision]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    return revision_ >= revision;
-  };
+  auto caught_up = [this, revision]()
+                       ABSL_SHARED_LOCKS_REQUIRED(mu_) { return revision_ >= revision; };
   absl::Duration slice = absl::Milliseconds(5);
   while (true) {
     {
@@ -325,8 +323,8 @@ absl::Status WatchCache::WaitForRevision(int64_t revision, absl::Duration timeou
       if (mu_.AwaitWithTimeout(absl::Condition(&caught_up), slice)) return absl::OkStatus();
     }
     if (absl::Now() >= deadline) {
-      return api::TimeoutError(absl::StrFormat(
-          "Too large resource version: %d, current: %d", revision, this->revision()));
+      return api::TimeoutError(absl::StrFormat("Too large resource version: %d, current: %d",
+                                               revision, this->revision()));
     }
     // Writes outside /registry/ advance the datastore without sending us events: ask for a
     // progress notification so the cache learns the revision.

@@ -99,8 +99,8 @@ class WatchCache {
   // arrives as kDeleted, one that starts matching as kAdded. Fails with a 410 Expired error when
   // `after_revision` is older than the kept history.
   absl::StatusOr<std::unique_ptr<Registration>> Watch(const api::ResourceType& type,
-                                                     ObjectFilter filter, WatchOptions options,
-                                                     Sink sink);
+                                                      ObjectFilter filter, WatchOptions options,
+                                                      Sink sink);
   int64_t watcher_count() const;
   // Bookmarks go to each bookmark-enabled watcher at this interval (default 60s, as upstream).
   void set_bookmark_interval(std::chrono::milliseconds interval);

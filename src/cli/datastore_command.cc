@@ -3,17 +3,15 @@
 //
 //   k1s datastore --data-dir /tmp/d --listen-client-urls http://127.0.0.1:2379,unix:///tmp/d.sock
 
-#include "cli/commands.h"
-
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <memory>
 #include <string>
 #include <utility>
 
-#include <CLI/CLI.hpp>
-
 #include "base/lifecycle.h"
 #include "base/stop_signal.h"
+#include "cli/commands.h"
 #include "server/datastore_component.h"
 
 namespace k1s::cli {

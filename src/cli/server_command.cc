@@ -1,10 +1,9 @@
 // `k1s server`: the control plane (datastore, apiserver, scheduler, controllers) plus, unless
 // --disable-agent, the node components, as threads of one process.
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <memory>
-
-#include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
 #include "cli/node_flags.h"
@@ -58,8 +57,8 @@ Command AddServerCommand(CLI::App& root) {
   app->add_option("--cluster-domain", flags->cluster_domain, "Cluster DNS domain")
       ->capture_default_str();
   app->add_option("--disable", flags->disable, "Bundled add-on not to deploy (repeatable)")
-      ->check(CLI::IsMember({"traefik", "helm-controller", "local-storage", "coredns",
-                             "servicelb", "metrics-server"}));
+      ->check(CLI::IsMember({"traefik", "helm-controller", "local-storage", "coredns", "servicelb",
+                             "metrics-server"}));
   app->add_flag("--disable-agent", flags->disable_agent,
                 "Run only the control plane: no kubelet, no pods on this machine");
   app->add_option("--datastore-listen", flags->datastore_listen,

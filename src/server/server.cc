@@ -56,9 +56,8 @@ class KubeconfigWriter final : public base::Component {
   std::string_view Name() const override { return "kubeconfig"; }
   absl::Status Start(base::StopSignal&) override {
     if (absl::Status status = pki::WriteKubeconfig(path_, config_, mode_); !status.ok()) {
-      return absl::Status(status.code(),
-                          absl::StrCat("write kubeconfig ", path_.string(), ": ",
-                                       status.message()));
+      return absl::Status(
+          status.code(), absl::StrCat("write kubeconfig ", path_.string(), ": ", status.message()));
     }
     Log().info("wrote kubeconfig {}", path_.string());
     return absl::OkStatus();
@@ -113,8 +112,9 @@ absl::Status RunServer(const ServerConfig& config) {
   }
   if (advertise.empty()) advertise = "127.0.0.1";
   if (!config.disable_agent) {
-    Log().warn("node components (kubelet, network) are not part of this build yet: running the "
-               "control plane only, as with --disable-agent");
+    Log().warn(
+        "node components (kubelet, network) are not part of this build yet: running the "
+        "control plane only, as with --disable-agent");
   }
 
   base::ComponentRunner runner(stop);
@@ -133,8 +133,7 @@ absl::Status RunServer(const ServerConfig& config) {
   api_options.service_cidr = config.service_cidr;
   api_options.advertise_address = advertise;
   runner.Add(std::make_unique<DeferredComponent>("apiserver", [store, api_options] {
-    return std::make_unique<apiserver::ApiServer>(api_options, store->backend(),
-                                                  base::RealClock());
+    return std::make_unique<apiserver::ApiServer>(api_options, store->backend(), base::RealClock());
   }));
 
   absl::StatusOr<pki::Kubeconfig> kubeconfig = pki::KubeconfigFromFiles(

@@ -1,12 +1,12 @@
 #include "api/protobuf_codec.h"
 
-#include <fstream>
-#include <sstream>
-#include <string>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
 
 #include "absl/status/status.h"
 
@@ -50,11 +50,10 @@ TEST_P(KubectlFixtureTest, ReencodesToTheSameJson) {
 
 INSTANTIATE_TEST_SUITE_P(
     Kubectl, KubectlFixtureTest,
-    ::testing::Values("configmap", "secret", "secret_dockerregistry", "namespace",
-                      "serviceaccount", "service_nodeport", "service_clusterip", "deployment",
-                      "job", "cronjob", "role", "rolebinding", "clusterrole",
-                      "clusterrolebinding", "pdb", "quota", "priorityclass", "ingress", "token",
-                      "cani", "whoami"),
+    ::testing::Values("configmap", "secret", "secret_dockerregistry", "namespace", "serviceaccount",
+                      "service_nodeport", "service_clusterip", "deployment", "job", "cronjob",
+                      "role", "rolebinding", "clusterrole", "clusterrolebinding", "pdb", "quota",
+                      "priorityclass", "ingress", "token", "cani", "whoami"),
     [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 TEST(ProtobufCodecTest, ConfigMapKeepsBinaryDataAsBase64) {
@@ -265,12 +264,10 @@ TEST(ProtobufCodecTest, RejectsUnknownKind) {
   EXPECT_THAT(decoded.status().message(),
               HasSubstr("no kind \"ConfigMop\" is registered for version \"v1\""));
 
-  for (const json& object :
-       {json{{"apiVersion", "example.com/v1"}, {"kind", "Widget"}},
-        json{{"apiVersion", "v1"}, {"kind", "Container"}},
-        json{{"apiVersion", "apps/v9"}, {"kind", "Deployment"}}}) {
-    EXPECT_EQ(EncodeKubernetesProtobuf(object).status().code(),
-              absl::StatusCode::kInvalidArgument)
+  for (const json& object : {json{{"apiVersion", "example.com/v1"}, {"kind", "Widget"}},
+                             json{{"apiVersion", "v1"}, {"kind", "Container"}},
+                             json{{"apiVersion", "apps/v9"}, {"kind", "Deployment"}}}) {
+    EXPECT_EQ(EncodeKubernetesProtobuf(object).status().code(), absl::StatusCode::kInvalidArgument)
         << object.dump();
   }
 }

@@ -19,9 +19,9 @@ TEST(MediaTypesTest, KubectlGetAsksForTables) {
 }
 
 TEST(MediaTypesTest, ProtobufFallsBackToJsonAndUnknownIsRefused) {
-  EXPECT_EQ(Negotiate("application/vnd.kubernetes.protobuf,application/json", false)
-                ->representation,
-            Representation::kJson);
+  EXPECT_EQ(
+      Negotiate("application/vnd.kubernetes.protobuf,application/json", false)->representation,
+      Representation::kJson);
   EXPECT_EQ(Negotiate("", false)->representation, Representation::kJson);
   EXPECT_EQ(Negotiate("application/yaml", false)->representation, Representation::kYaml);
   EXPECT_FALSE(Negotiate("text/html", false));

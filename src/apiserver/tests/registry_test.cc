@@ -33,8 +33,7 @@ class RegistryTest : public ::testing::Test {
     return std::make_unique<Registry>(
         type, *backend_, clock_, MakeStrategy(type, context_),
         [this](const api::ResourceType&, std::string_view, std::string_view ns) {
-          return ns == "gone" ? api::NotFoundError(TypeOf("", "Namespace"), ns)
-                              : absl::OkStatus();
+          return ns == "gone" ? api::NotFoundError(TypeOf("", "Namespace"), ns) : absl::OkStatus();
         });
   }
 
@@ -162,9 +161,9 @@ TEST_F(RegistryTest, PatchesApplyAndRetryOnlyWhenUnpinned) {
       "default", "p", PatchType::kMerge,
       {{"metadata", {{"resourceVersion", std::to_string(created->revision)}}}}, "", {});
   EXPECT_TRUE(api::IsConflict(pinned.status()));
-  absl::StatusOr<ObjectRef> failed = registry->Patch(
-      "default", "p", PatchType::kJson,
-      json::array({{{"op", "remove"}, {"path", "/data/missing"}}}), "", {});
+  absl::StatusOr<ObjectRef> failed =
+      registry->Patch("default", "p", PatchType::kJson,
+                      json::array({{{"op", "remove"}, {"path", "/data/missing"}}}), "", {});
   EXPECT_EQ(api::ToHttpError(failed.status()).code, 422);
 }
 
@@ -229,9 +228,9 @@ TEST_F(RegistryTest, ServicesGetClusterIpsAndNodePorts) {
 
 TEST_F(RegistryTest, PodBoundToANodeDeletesGracefully) {
   auto registry = Make(TypeOf("", "Pod"));
-  json pod = {{"metadata", {{"name", "p"}}},
-              {"spec",
-               {{"nodeName", "n1"}, {"containers", {{{"name", "c"}, {"image", "busybox"}}}}}}};
+  json pod = {
+      {"metadata", {{"name", "p"}}},
+      {"spec", {{"nodeName", "n1"}, {"containers", {{{"name", "c"}, {"image", "busybox"}}}}}}};
   registry->Create("default", pod, {}).IgnoreError();
   absl::StatusOr<DeleteResult> marked = registry->Delete("default", "p", {});
   ASSERT_TRUE(marked.ok());
