@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "api/errors.h"
+#include "api/protobuf_codec.h"
 #include "api/yaml_json.h"
 #include "base/strings.h"
 
@@ -106,7 +107,13 @@ absl::StatusOr<nlohmann::json> DecodeBody(std::string_view content_type, std::st
     }
     return object;
   }
-  return api::UnsupportedMediaTypeError("application/json, application/yaml");
+  if (type == api::kProtobufMediaType) {
+    absl::StatusOr<nlohmann::json> object = api::DecodeKubernetesProtobuf(body);
+    if (!object.ok()) return api::BadRequestError(std::string(object.status().message()));
+    return object;
+  }
+  return api::UnsupportedMediaTypeError(
+      "application/json, application/yaml, application/vnd.kubernetes.protobuf");
 }
 
 }  // namespace k1s::apiserver
