@@ -64,10 +64,9 @@ std::vector<ResourceType> MakeCatalog() {
   types.push_back(Grouped("coordination.k8s.io", "Lease", "leases", true, {}, "leases"));
   types.push_back(
       Grouped("discovery.k8s.io", "EndpointSlice", "endpointslices", true, {}, "endpointslices"));
-  // events.k8s.io/v1 Events are stored apart from core v1 Events for now (upstream converts
-  // between the two shapes over one storage; see docs/apiserver.md).
-  types.push_back(
-      Grouped("events.k8s.io", "Event", "events", true, {"ev"}, "events.k8s.io/events"));
+  ResourceType events = Grouped("events.k8s.io", "Event", "events", true, {"ev"}, "events");
+  events.stored_as_kind = "Event";  // the core/v1 form, in the same place
+  types.push_back(events);
   return types;
 }
 

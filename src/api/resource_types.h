@@ -25,6 +25,12 @@ struct ResourceType {
   // Datastore key prefix, e.g. "/registry/configmaps/". Objects live at
   // prefix + "<namespace>/<name>" (namespaced) or prefix + "<name>" (cluster-scoped).
   std::string storage_prefix;
+  // Set when objects are stored in another type's form and converted at the API edge:
+  // events.k8s.io/v1 Events are stored as core/v1 Events, as upstream does.
+  std::string stored_as_group;
+  std::string stored_as_kind;
+  bool is_view() const { return !stored_as_kind.empty(); }
+
   // True for kinds whose main write path keeps .status as stored (status is owned by the
   // status subresource). Upstream does this for kinds that have a status subresource.
   bool has_status_subresource() const;

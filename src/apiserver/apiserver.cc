@@ -219,8 +219,16 @@ void ApiServer::Impl::Handle(http::Request request, std::shared_ptr<http::Respon
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::string verb = info.is_resource_request ? info.verb : request.method;
-  metrics_.ObserveRequest(verb, info.group, info.version, info.resource, info.subresource, code,
-                          seconds);
+  std::string scope;
+  if (info.is_resource_request) {
+    scope = !info.name.empty()             ? "resource"
+            : !info.namespace_name.empty() ? "namespace"
+                                           : "cluster";
+  }
+  bool dry_run = false;
+  for (const auto& [name, value] : request.QueryParams()) dry_run = dry_run || name == "dryRun";
+  metrics_.ObserveRequest(verb, info.group, info.version, info.resource, info.subresource, scope,
+                          dry_run, code, seconds);
 }
 
 void ApiServer::Impl::Route(const RequestInfo& info, const http::Request& request,

@@ -54,16 +54,28 @@ std::string FormatDouble(double value) { return absl::StrFormat("%.17g", value);
 
 }  // namespace
 
+// Label pairs in name order, as Prometheus client libraries print them.
+std::string Metrics::Labels(const LatencyKey& key) {
+  const auto& [verb, group, version, resource, subresource, scope, dry_run] = key;
+  return base::StrCat("component=\"apiserver\",dry_run=\"", dry_run, "\",group=\"", group,
+                      "\",resource=\"", resource, "\",scope=\"", scope, "\",subresource=\"",
+                      subresource, "\",verb=\"", verb, "\",version=\"", version, "\"");
+}
+
+namespace {}  // namespace
+
 Metrics::Metrics() : start_unix_seconds_(static_cast<int64_t>(std::time(nullptr))) {}
 
 void Metrics::ObserveRequest(std::string_view verb, std::string_view group,
                              std::string_view version, std::string_view resource,
-                             std::string_view subresource, int32_t code, double seconds) {
+                             std::string_view subresource, std::string_view scope, bool dry_run,
+                             int32_t code, double seconds) {
   std::string upper_verb(verb);
   for (char& c : upper_verb) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  LatencyKey key(upper_verb, group, version, resource, subresource, scope, dry_run ? "All" : "");
   absl::MutexLock lock(&mu_);
-  ++requests_[RequestKey(upper_verb, group, version, resource, subresource, code)];
-  Histogram& histogram = latencies_[LatencyKey(upper_verb, group, version, resource, subresource)];
+  ++requests_[RequestKey(key, code)];
+  Histogram& histogram = latencies_[key];
   for (size_t i = 0; i < kBuckets.size(); ++i) {
     if (seconds <= kBuckets[i]) ++histogram.counts[i];
   }
@@ -84,20 +96,15 @@ std::string Metrics::Render() const {
                   "each verb, group, version, resource and HTTP response code.\n"
                   "# TYPE apiserver_request_total counter\n");
   for (const auto& [key, count] : requests_) {
-    const auto& [verb, group, version, resource, subresource, code] = key;
-    base::StrAppend(&out, "apiserver_request_total{code=\"", code, "\",group=\"", group,
-                    "\",resource=\"", resource, "\",subresource=\"", subresource, "\",verb=\"",
-                    verb, "\",version=\"", version, "\"} ", count, "\n");
+    base::StrAppend(&out, "apiserver_request_total{code=\"", key.second, "\",", Labels(key.first),
+                    "} ", count, "\n");
   }
   base::StrAppend(&out,
                   "# HELP apiserver_request_duration_seconds Response latency distribution in "
                   "seconds for each verb, group, version, resource and subresource.\n"
                   "# TYPE apiserver_request_duration_seconds histogram\n");
   for (const auto& [key, histogram] : latencies_) {
-    const auto& [verb, group, version, resource, subresource] = key;
-    std::string labels =
-        base::StrCat("group=\"", group, "\",resource=\"", resource, "\",subresource=\"",
-                     subresource, "\",verb=\"", verb, "\",version=\"", version, "\"");
+    std::string labels = Labels(key);
     for (size_t i = 0; i < kBuckets.size(); ++i) {
       base::StrAppend(&out, "apiserver_request_duration_seconds_bucket{", labels, ",le=\"",
                       FormatDouble(kBuckets[i]), "\"} ", histogram.counts[i], "\n");

@@ -20,9 +20,10 @@ class Metrics {
   Metrics();
 
   // One finished request. Watches are counted when they end, like upstream's WATCH verb.
+  // `scope` is "resource" (one object), "namespace", "cluster" or "" for non-resource paths.
   void ObserveRequest(std::string_view verb, std::string_view group, std::string_view version,
-                      std::string_view resource, std::string_view subresource, int32_t code,
-                      double seconds);
+                      std::string_view resource, std::string_view subresource,
+                      std::string_view scope, bool dry_run, int32_t code, double seconds);
   // Adds lines computed at scrape time (e.g. the watch cache's watcher count).
   void AddGauge(std::string name, std::string help, std::function<double()> value);
 
@@ -32,10 +33,12 @@ class Metrics {
   static constexpr std::array<double, 23> kBuckets = {0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8,
                                                       1.0,   1.25,  1.5,  2,   3,   4,   5,   6,
                                                       8,     10,    15,   20,  30,  45,  60};
-  using RequestKey = std::tuple<std::string, std::string, std::string, std::string, std::string,
-                                int32_t>;  // verb, group, version, resource, sub, code
-  using LatencyKey = std::tuple<std::string, std::string, std::string, std::string,
-                                std::string>;  // verb, group, version, resource, subresource
+  // verb, group, version, resource, subresource, scope, dry_run; requests add the code.
+  using LatencyKey = std::tuple<std::string, std::string, std::string, std::string, std::string,
+                                std::string, std::string>;
+  using RequestKey = std::pair<LatencyKey, int32_t>;
+  static std::string Labels(const LatencyKey& key);
+
   struct Histogram {
     std::array<uint64_t, kBuckets.size()> counts{};
     uint64_t count = 0;

@@ -25,7 +25,7 @@ NamespaceFinalizer::NamespaceFinalizer(ResourceHandler& resources, WatchCache& c
                                        const std::vector<api::ResourceType>& types)
     : resources_(resources), cache_(cache) {
   for (const api::ResourceType& type : types) {
-    if (type.namespaced) namespaced_types_.push_back(&type);
+    if (type.namespaced && !type.is_view()) namespaced_types_.push_back(&type);
     if (type.group.empty() && type.kind == "Namespace") namespace_type_ = &type;
   }
 }

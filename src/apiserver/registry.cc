@@ -88,6 +88,27 @@ absl::Status ToApiPatchError(const absl::Status& status) {
 
 }  // namespace
 
+absl::StatusOr<json> ApplyPatch(PatchType patch_type, const json& document, const json& patch,
+                                std::string_view group, std::string_view kind) {
+  absl::StatusOr<json> patched;
+  switch (patch_type) {
+    case PatchType::kJson:
+      patched = api::ApplyJsonPatch(document, patch);
+      break;
+    case PatchType::kMerge:
+      patched = api::ApplyMergePatch(document, patch);
+      break;
+    case PatchType::kStrategicMerge:
+      patched = api::ApplyStrategicMergePatch(document, patch, group, kind);
+      break;
+  }
+  if (!patched.ok()) return ToApiPatchError(patched.status());
+  if (!patched->is_object() || !Field(*patched, "metadata").is_object()) {
+    return api::BadRequestError("the patched object is not a Kubernetes object");
+  }
+  return patched;
+}
+
 bool Strategy::ReadyToRemove(const nlohmann::json& object) {
   const json& metadata = Field(object, "metadata");
   return metadata.contains("deletionTimestamp") && !HasFinalizers(metadata) &&
@@ -298,22 +319,8 @@ absl::StatusOr<ObjectRef> Registry::Patch(std::string_view namespace_name, std::
     json document = current->object;
     std::string current_version = std::to_string(current->revision);
     document["metadata"]["resourceVersion"] = current_version;
-    absl::StatusOr<json> patched;
-    switch (patch_type) {
-      case PatchType::kJson:
-        patched = api::ApplyJsonPatch(document, patch);
-        break;
-      case PatchType::kMerge:
-        patched = api::ApplyMergePatch(document, patch);
-        break;
-      case PatchType::kStrategicMerge:
-        patched = api::ApplyStrategicMergePatch(document, patch, type_.group, type_.kind);
-        break;
-    }
-    if (!patched.ok()) return ToApiPatchError(patched.status());
-    if (!patched->is_object() || !Field(*patched, "metadata").is_object()) {
-      return api::BadRequestError("the patched object is not a Kubernetes object");
-    }
+    absl::StatusOr<json> patched = ApplyPatch(patch_type, document, patch, type_.group, type_.kind);
+    if (!patched.ok()) return patched.status();
     // A resourceVersion the patch itself set is a precondition.
     std::string version = (*patched)["metadata"].value("resourceVersion", "");
     bool pinned = version != current_version;
@@ -387,6 +394,11 @@ absl::StatusOr<DeleteResult> Registry::Delete(std::string_view namespace_name,
           base::StrCat("Precondition failed: ResourceVersion in precondition: ",
                        *options.precondition_resource_version,
                        ", ResourceVersion in object meta: ", version));
+    }
+    if (std::string reason = strategy_->DeleteForbiddenReason(current->object); !reason.empty()) {
+      return api::ForbiddenError(
+          type_, name,
+          base::StrCat(api::QualifiedResource(type_), " \"", name, "\" is forbidden: ", reason));
     }
     json object = current->object;
     json& new_metadata = object["metadata"];

@@ -41,6 +41,12 @@ struct DeleteResult {
 
 enum class PatchType { kJson, kMerge, kStrategicMerge };
 
+// Applies a patch document of `patch_type` to `document` (an object of group/kind). Errors are
+// API errors: 400 for a malformed patch, 422 for one that does not apply.
+absl::StatusOr<nlohmann::json> ApplyPatch(PatchType patch_type, const nlohmann::json& document,
+                                          const nlohmann::json& patch, std::string_view group,
+                                          std::string_view kind);
+
 // Answers whether object `name` of `type` may be created in `namespace_name`: OK, 404 when the
 // namespace does not exist, 403 while it is terminating.
 using NamespaceCheck = std::function<absl::Status(

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "api/errors.h"
+#include "api/event_conversion.h"
 #include "api/selectable_fields.h"
 #include "api/strategic_merge_patch.h"
 #include "api/table_printer.h"
@@ -158,28 +159,37 @@ const char* EventName(EventType type) {
 class Encoder {
  public:
   Encoder(const api::ResourceType& type, Negotiated negotiated, std::string include_object,
-          int64_t now)
+          const base::Clock& clock)
       : type_(type),
         negotiated_(std::move(negotiated)),
         include_object_(std::move(include_object)),
-        now_(now) {}
+        clock_(clock) {}
 
   const std::string& content_type() const { return negotiated_.content_type; }
+
+  // The object as this API serves it: stored bytes as they are, or converted for a view.
+  json ServedJson(const CachedObject& object) const {
+    json parsed = json::parse(object.json);
+    return type_.is_view() ? api::CoreEventToEventsV1(parsed) : parsed;
+  }
+  std::string Served(const CachedObject& object) const {
+    return type_.is_view() ? ServedJson(object).dump() : object.json;
+  }
 
   std::string Object(const CachedObject& object) const {
     switch (negotiated_.representation) {
       case Representation::kJson:
-        return object.json;
+        return Served(object);
       case Representation::kYaml:
-        return api::JsonToYaml(json::parse(object.json));
+        return api::JsonToYaml(ServedJson(object));
       case Representation::kTable: {
-        json parsed = json::parse(object.json);
-        json rows = json::array({TableRow(type_, parsed, now_, include_object_)});
+        json parsed = ServedJson(object);
+        json rows = json::array({TableRow(type_, parsed, Now(), include_object_)});
         json metadata = {{"resourceVersion", parsed["metadata"].value("resourceVersion", "")}};
         return Table(type_, std::move(rows), metadata).dump();
       }
       default:
-        return PartialMetadata(json::parse(object.json)).dump();
+        return PartialMetadata(ServedJson(object)).dump();
     }
   }
 
@@ -188,14 +198,14 @@ class Encoder {
       case Representation::kTable: {
         json rows = json::array();
         for (const ObjectRef& object : objects) {
-          rows.push_back(TableRow(type_, json::parse(object->json), now_, include_object_));
+          rows.push_back(TableRow(type_, ServedJson(*object), Now(), include_object_));
         }
         return Table(type_, std::move(rows), list_metadata).dump();
       }
       case Representation::kPartialObjectMetadata: {
         json items = json::array();
         for (const ObjectRef& object : objects) {
-          items.push_back(PartialMetadata(json::parse(object->json)));
+          items.push_back(PartialMetadata(ServedJson(*object)));
         }
         return json{{"kind", "PartialObjectMetadataList"},
                     {"apiVersion", "meta.k8s.io/v1"},
@@ -207,10 +217,14 @@ class Encoder {
         break;
     }
     // The list is assembled from each object's cached bytes, never re-serialized.
-    std::string out = base::StrCat("{\"apiVersion\":\"", type_.GroupVersion(), "\",\"items\":[");
+    size_t size = 256;
+    for (const ObjectRef& object : objects) size += object->json.size() + 1;
+    std::string out;
+    out.reserve(size);
+    base::StrAppend(&out, "{\"apiVersion\":\"", type_.GroupVersion(), "\",\"items\":[");
     for (size_t i = 0; i < objects.size(); ++i) {
       if (i > 0) out.push_back(',');
-      out += objects[i]->json;
+      out += Served(*objects[i]);
     }
     base::StrAppend(&out, "],\"kind\":\"", type_.ListKind(),
                     "\",\"metadata\":", list_metadata.dump(), "}");
@@ -229,7 +243,7 @@ class Encoder {
                     {"metadata", {{"resourceVersion", std::to_string(event.revision)}}}}
                    .dump();
     } else if (negotiated_.representation == Representation::kYaml) {
-      object = event.object->json;  // watch streams are JSON
+      object = Served(*event.object);  // watch streams are JSON
     } else {
       object = Object(*event.object);
     }
@@ -240,7 +254,10 @@ class Encoder {
   const api::ResourceType& type_;
   Negotiated negotiated_;
   std::string include_object_;
-  int64_t now_;
+  // Ages in table cells are taken when each object or event is encoded.
+  int64_t Now() const { return clock_.NowUnixNanos() / base::kNanosPerSecond; }
+
+  const base::Clock& clock_;
 };
 
 absl::StatusOr<ListParams> ParseListParams(const api::ResourceType& type,
@@ -348,11 +365,20 @@ ResourceHandler::ResourceHandler(const std::vector<api::ResourceType>& types, Ba
     return CheckNamespace(type, name, namespace_name);
   };
   for (const api::ResourceType& type : types) {
+    // A view stores through a registry of the kind it is stored as.
+    const api::ResourceType* stored = &type;
+    for (const api::ResourceType& candidate : types) {
+      if (type.is_view() && !candidate.is_view() && candidate.group == type.stored_as_group &&
+          candidate.kind == type.stored_as_kind) {
+        stored = &candidate;
+      }
+    }
     auto registry =
-        std::make_unique<Registry>(type, backend, clock, MakeStrategy(type, context), check);
+        std::make_unique<Registry>(*stored, backend, clock, MakeStrategy(*stored, context), check);
     if (type.group.empty() && type.kind == "Namespace") namespaces_ = registry.get();
-    registries_[base::StrCat(type.group, "/", type.version, "/", type.plural)] =
-        std::move(registry);
+    std::string key = base::StrCat(type.group, "/", type.version, "/", type.plural);
+    registries_[key] = std::move(registry);
+    served_[key] = &type;
   }
 }
 
@@ -366,10 +392,8 @@ Registry* ResourceHandler::Find(const std::string& group, const std::string& ver
 
 const api::ResourceType* ResourceHandler::FindType(const std::string& group,
                                                    const std::string& kind) const {
-  for (const auto& [key, registry] : registries_) {
-    if (registry->type().group == group && registry->type().kind == kind) {
-      return &registry->type();
-    }
+  for (const auto& [key, type] : served_) {
+    if (type->group == group && type->kind == kind) return type;
   }
   return nullptr;
 }
@@ -416,7 +440,7 @@ absl::Status ResourceHandler::Dispatch(Call& call) {
     return absl::Status(absl::StatusCode::kNotFound,
                         "the server could not find the requested resource");
   }
-  call.type = &call.registry->type();
+  call.type = served_.at(base::StrCat(info.group, "/", info.version, "/", info.resource));
   const api::ResourceType& type = *call.type;
   if (!info.subresource.empty() && !type.has_subresource(info.subresource)) {
     return absl::Status(absl::StatusCode::kNotFound,
@@ -471,8 +495,7 @@ absl::Status ResourceHandler::Get(Call& call) {
   absl::StatusOr<ObjectRef> object = call.registry->Get(call.info.namespace_name, call.info.name);
   if (!object.ok()) return object.status();
   Encoder encoder(*call.type, call.negotiated,
-                  call.request.Query("includeObject").value_or("Metadata"),
-                  clock_.NowUnixNanos() / 1'000'000'000);
+                  call.request.Query("includeObject").value_or("Metadata"), clock_);
   call.Send(200, encoder.Object(**object));
   return absl::OkStatus();
 }
@@ -482,8 +505,7 @@ absl::Status ResourceHandler::List(Call& call) {
   absl::StatusOr<ListParams> params = ParseListParams(type, call.request, call.info.namespace_name);
   if (!params.ok()) return params.status();
   if (params->watch) return Watch(call);
-  Encoder encoder(type, call.negotiated, params->include_object,
-                  clock_.NowUnixNanos() / 1'000'000'000);
+  Encoder encoder(type, call.negotiated, params->include_object, clock_);
   const std::string version = params->resource_version.value_or("");
   bool from_datastore = !params->continue_token.empty() || (params->limit > 0 && version != "0") ||
                         params->resource_version_match == "Exact";
@@ -611,8 +633,7 @@ absl::Status ResourceHandler::Watch(Call& call) {
   }
   options.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
 
-  auto encoder = std::make_shared<Encoder>(type, call.negotiated, params->include_object,
-                                           clock_.NowUnixNanos() / 1'000'000'000);
+  auto encoder = std::make_shared<Encoder>(type, call.negotiated, params->include_object, clock_);
   std::string content_type = call.negotiated.representation == Representation::kYaml
                                  ? "application/json"
                                  : call.negotiated.content_type;
@@ -660,10 +681,11 @@ absl::Status ResourceHandler::Create(Call& call) {
                                              ") does not match the expected API version (",
                                              type.GroupVersion(), ")"));
   }
+  if (type.is_view()) *body = api::EventsV1ToCoreEvent(*body);
   absl::StatusOr<ObjectRef> created =
       call.registry->Create(call.info.namespace_name, *std::move(body), {IsDryRun(call.request)});
   if (!created.ok()) return created.status();
-  Encoder encoder(type, call.negotiated, "Metadata", clock_.NowUnixNanos() / 1'000'000'000);
+  Encoder encoder(type, call.negotiated, "Metadata", clock_);
   call.Send(201, encoder.Object(**created));
   return absl::OkStatus();
 }
@@ -675,11 +697,12 @@ absl::Status ResourceHandler::Update(Call& call) {
   if (!body->is_object()) {
     return api::BadRequestError("Object 'Kind' is missing in the request body");
   }
+  if (call.type->is_view()) *body = api::EventsV1ToCoreEvent(*body);
   absl::StatusOr<ObjectRef> updated =
       call.registry->Update(call.info.namespace_name, call.info.name, *std::move(body),
                             call.info.subresource, {IsDryRun(call.request)});
   if (!updated.ok()) return updated.status();
-  Encoder encoder(*call.type, call.negotiated, "Metadata", clock_.NowUnixNanos() / 1'000'000'000);
+  Encoder encoder(*call.type, call.negotiated, "Metadata", clock_);
   call.Send(200, encoder.Object(**updated));
   return absl::OkStatus();
 }
@@ -703,11 +726,25 @@ absl::Status ResourceHandler::Patch(Call& call) {
   if (patch.is_discarded()) {
     return api::BadRequestError("error decoding patch: invalid JSON");
   }
-  absl::StatusOr<ObjectRef> patched =
-      call.registry->Patch(call.info.namespace_name, call.info.name, patch_type, patch,
-                           call.info.subresource, {IsDryRun(call.request)});
+  absl::StatusOr<ObjectRef> patched;
+  if (call.type->is_view()) {
+    // The patch speaks the served form: apply it there, store the converted result.
+    const api::ResourceType& type = *call.type;
+    auto apply = [&](json& stored) -> absl::Status {
+      json served = api::CoreEventToEventsV1(stored);
+      absl::StatusOr<json> result = ApplyPatch(patch_type, served, patch, type.group, type.kind);
+      if (!result.ok()) return result.status();
+      stored = api::EventsV1ToCoreEvent(*result);
+      return absl::OkStatus();
+    };
+    patched = call.registry->GuaranteedUpdate(call.info.namespace_name, call.info.name, apply,
+                                              call.info.subresource, {IsDryRun(call.request)});
+  } else {
+    patched = call.registry->Patch(call.info.namespace_name, call.info.name, patch_type, patch,
+                                   call.info.subresource, {IsDryRun(call.request)});
+  }
   if (!patched.ok()) return patched.status();
-  Encoder encoder(*call.type, call.negotiated, "Metadata", clock_.NowUnixNanos() / 1'000'000'000);
+  Encoder encoder(*call.type, call.negotiated, "Metadata", clock_);
   call.Send(200, encoder.Object(**patched));
   return absl::OkStatus();
 }
@@ -785,7 +822,7 @@ absl::Status ResourceHandler::Delete(Call& call) {
     call.Send(200, DeletedStatus(*call.type, *result->object));
     return absl::OkStatus();
   }
-  Encoder encoder(*call.type, call.negotiated, "Metadata", clock_.NowUnixNanos() / 1'000'000'000);
+  Encoder encoder(*call.type, call.negotiated, "Metadata", clock_);
   call.Send(200, encoder.Object(*result->object));
   return absl::OkStatus();
 }
@@ -809,7 +846,7 @@ absl::Status ResourceHandler::DeleteCollection(Call& call) {
     }
     deleted.push_back(result->object);
   }
-  Encoder encoder(type, call.negotiated, "Metadata", clock_.NowUnixNanos() / 1'000'000'000);
+  Encoder encoder(type, call.negotiated, "Metadata", clock_);
   call.Send(200, encoder.List(deleted, {{"resourceVersion", std::to_string(listed.revision)}}));
   return absl::OkStatus();
 }
@@ -839,11 +876,11 @@ absl::Status ResourceHandler::Bind(Call& call) {
     spec["nodeName"] = node;
     json& conditions = pod["status"]["conditions"];
     if (!conditions.is_array()) conditions = json::array();
-    json scheduled = {
-        {"type", "PodScheduled"},
-        {"status", "True"},
-        {"lastProbeTime", nullptr},
-        {"lastTransitionTime", api::FormatTimestamp(clock_.NowUnixNanos() / 1'000'000'000)}};
+    json scheduled = {{"type", "PodScheduled"},
+                      {"status", "True"},
+                      {"lastProbeTime", nullptr},
+                      {"lastTransitionTime",
+                       api::FormatTimestamp(clock_.NowUnixNanos() / base::kNanosPerSecond)}};
     bool replaced = false;
     for (json& condition : conditions) {
       if (condition.value("type", "") == "PodScheduled") {

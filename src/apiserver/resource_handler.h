@@ -60,6 +60,7 @@ class ResourceHandler {
   WatchCache& cache_;
   base::Clock& clock_;
   std::map<std::string, std::unique_ptr<Registry>> registries_;  // "group/version/plural"
+  std::map<std::string, const api::ResourceType*> served_;       // the same keys
   Registry* namespaces_ = nullptr;
 };
 

@@ -1,10 +1,13 @@
 #include "apiserver/strategies.h"
 
+#include <arpa/inet.h>
+
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "api/errors.h"
 #include "api/validation.h"
 #include "base/strings.h"
@@ -18,12 +21,26 @@ std::string IndexPath(std::string_view base, size_t index) {
   return base::StrCat(base, "[", index, "]");
 }
 
+// A field error whose bad value is a list of strings, rendered as Go prints a []string.
+api::FieldError InvalidStrings(std::string field, const std::vector<std::string>& values,
+                               std::string detail) {
+  api::FieldError error = api::Invalid(std::move(field), nullptr, std::move(detail));
+  std::vector<std::string> quoted;
+  for (const std::string& value : values) quoted.push_back(api::GoQuote(value));
+  error.value_json = base::StrCat("[]string{", absl::StrJoin(quoted, ", "), "}");
+  return error;
+}
+
+std::string NameOf(const json& object);
+
 const json& Member(const json& object, const char* name) {
   static const json kNull;
   if (!object.is_object()) return kNull;
   auto it = object.find(name);
   return it == object.end() ? kNull : *it;
 }
+
+std::string NameOf(const json& object) { return Member(object, "metadata").value("name", ""); }
 
 // ---- Namespace -------------------------------------------------------------------------------
 
@@ -49,6 +66,13 @@ class NamespaceStrategy : public Strategy {
     return std::nullopt;
   }
   void MarkForDeletion(json& object) override { object["status"]["phase"] = "Terminating"; }
+  std::string DeleteForbiddenReason(const json& object) override {
+    std::string name = Member(object, "metadata").value("name", "");
+    if (name == "default" || name == "kube-system" || name == "kube-public") {
+      return "this namespace may not be deleted";
+    }
+    return "";
+  }
   bool ReadyToRemove(const json& object) override {
     const json& finalizers = Member(Member(object, "spec"), "finalizers");
     return Strategy::ReadyToRemove(object) && (!finalizers.is_array() || finalizers.empty());
@@ -350,7 +374,7 @@ class ServiceStrategy : public Strategy {
     std::string new_ip = ClusterIp(object);
     if (!old_ip.empty() && new_ip != old_ip &&
         Member(Member(object, "spec"), "type") != "ExternalName") {
-      errors.push_back(api::Invalid("spec.clusterIPs[0]", new_ip, "field is immutable"));
+      errors.push_back(InvalidStrings("spec.clusterIPs[0]", {new_ip}, "may not change once set"));
     }
     return errors;
   }
@@ -358,8 +382,10 @@ class ServiceStrategy : public Strategy {
   absl::Status Reserve(json& object, const json* old) override {
     json& spec = object["spec"];
     std::string old_ip = old == nullptr ? "" : ClusterIp(*old);
-    if (absl::Status status = ReserveClusterIp(spec, old_ip); !status.ok()) return status;
-    absl::Status status = ReserveNodePorts(spec, old == nullptr ? json() : Member(*old, "spec"));
+    const std::string name = NameOf(object);
+    if (absl::Status status = ReserveClusterIp(name, spec, old_ip); !status.ok()) return status;
+    absl::Status status =
+        ReserveNodePorts(name, spec, old == nullptr ? json() : Member(*old, "spec"));
     if (!status.ok()) {
       if (ClusterIp(object) != old_ip) ReleaseIp(ClusterIp(object));
       return status;
@@ -410,7 +436,7 @@ class ServiceStrategy : public Strategy {
     if (std::optional<uint32_t> address = ParseIpv4(ip)) context_.service_ips->Release(*address);
   }
 
-  absl::Status ReserveClusterIp(json& spec, const std::string& old_ip) {
+  absl::Status ReserveClusterIp(const std::string& name, json& spec, const std::string& old_ip) {
     if (spec.value("type", "") == "ExternalName") return absl::OkStatus();
     std::string requested = spec.value("clusterIP", "");
     if (requested == "None") {
@@ -420,14 +446,14 @@ class ServiceStrategy : public Strategy {
     if (!requested.empty() && requested == old_ip) return absl::OkStatus();
     auto invalid = [&](const std::string& detail) {
       return api::InvalidError(
-          ServiceType(), "",
-          {api::Invalid("spec.clusterIPs", json::array({requested}),
-                        base::StrCat("failed to allocate IP ", requested, ": ", detail))});
+          ServiceType(), name,
+          {InvalidStrings("spec.clusterIPs", {requested},
+                          base::StrCat("failed to allocate IP ", requested, ": ", detail))});
     };
     if (!requested.empty()) {
       std::optional<uint32_t> address = ParseIpv4(requested);
       if (!address) {
-        return api::InvalidError(ServiceType(), "",
+        return api::InvalidError(ServiceType(), name,
                                  {api::Invalid("spec.clusterIPs[0]", requested,
                                                "must be a valid IP address, (e.g. 10.9.8.7 or "
                                                "2001:db8::ffff)")});
@@ -452,7 +478,7 @@ class ServiceStrategy : public Strategy {
     return absl::OkStatus();
   }
 
-  absl::Status ReserveNodePorts(json& spec, const json& old_spec) {
+  absl::Status ReserveNodePorts(const std::string& name, json& spec, const json& old_spec) {
     if (!UsesNodePorts(spec) || !spec["ports"].is_array()) return absl::OkStatus();
     std::set<uint32_t> held =
         old_spec.is_object() ? NodePorts({{"spec", old_spec}}) : std::set<uint32_t>();
@@ -480,7 +506,7 @@ class ServiceStrategy : public Strategy {
         if (!detail.empty()) {
           undo();
           return api::InvalidError(
-              ServiceType(), "",
+              ServiceType(), name,
               {api::Invalid(IndexPath("spec.ports", i) + ".nodePort", requested, detail)});
         }
         taken.push_back(value);
@@ -571,16 +597,41 @@ class SecretStrategy : public Strategy {
         }
       }
     }
+    // The keys each well-known secret type must carry, as upstream requires them.
+    const std::string type = object.value("type", "Opaque");
+    auto require = [&](const char* key) {
+      if (!data.is_object() || !data.contains(key)) {
+        errors.push_back(api::Required(base::StrCat("data[", key, "]")));
+      }
+    };
+    if (type == "kubernetes.io/tls") {
+      require("tls.crt");
+      require("tls.key");
+    } else if (type == "kubernetes.io/dockerconfigjson") {
+      require(".dockerconfigjson");
+    } else if (type == "kubernetes.io/dockercfg") {
+      require(".dockercfg");
+    } else if (type == "kubernetes.io/ssh-auth") {
+      require("ssh-privatekey");
+    } else if (type == "kubernetes.io/service-account-token" &&
+               !Member(Member(Member(object, "metadata"), "annotations"),
+                       "kubernetes.io/service-account.name")
+                    .is_string()) {
+      errors.push_back(api::Required("metadata.annotations[kubernetes.io/service-account.name]"));
+    }
     return errors;
   }
+  // Upstream's order: the immutability checks, then the new secret's own checks.
   api::FieldErrors ValidateUpdate(const json& object, const json& old) override {
-    api::FieldErrors errors = Validate(object);
+    api::FieldErrors errors;
     if (Member(object, "type") != Member(old, "type")) {
       errors.push_back(api::Invalid("type", Member(object, "type"), "field is immutable"));
     }
     if (Member(old, "immutable") == true && Member(object, "data") != Member(old, "data")) {
       errors.push_back(api::Forbidden("data", "field is immutable when `immutable` is set"));
     }
+    api::FieldErrors own = Validate(object);
+    errors.insert(errors.end(), own.begin(), own.end());
     return errors;
   }
 
@@ -596,6 +647,64 @@ class SecretStrategy : public Strategy {
       }
     }
     object.erase("stringData");
+  }
+};
+
+bool IsIpAddress(const std::string& text) {
+  in6_addr address{};
+  return ParseIpv4(text).has_value() || inet_pton(AF_INET6, text.c_str(), &address) == 1;
+}
+
+constexpr char kInvalidIp[] = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)";
+
+class EndpointsStrategy : public Strategy {
+ public:
+  api::FieldErrors Validate(const json& object) override {
+    api::FieldErrors errors;
+    const json& subsets = Member(object, "subsets");
+    for (size_t i = 0; subsets.is_array() && i < subsets.size(); ++i) {
+      for (const char* list : {"addresses", "notReadyAddresses"}) {
+        const json& addresses = Member(subsets[i], list);
+        for (size_t j = 0; addresses.is_array() && j < addresses.size(); ++j) {
+          std::string path = base::StrCat(IndexPath("subsets", i), ".", IndexPath(list, j), ".ip");
+          const json& ip = Member(addresses[j], "ip");
+          if (!ip.is_string()) {
+            errors.push_back(api::Required(path));
+          } else if (!IsIpAddress(ip.get<std::string>())) {
+            errors.push_back(api::Invalid(path, ip, kInvalidIp));
+          }
+        }
+      }
+    }
+    return errors;
+  }
+};
+
+class EventStrategy : public Strategy {
+ public:
+  api::FieldErrors Validate(const json& object) override {
+    api::FieldErrors errors;
+    const json& involved = Member(Member(object, "involvedObject"), "namespace");
+    std::string event_namespace = Member(object, "metadata").value("namespace", "");
+    if (involved.is_string() && !involved.get<std::string>().empty() &&
+        involved.get<std::string>() != event_namespace) {
+      errors.push_back(
+          api::Invalid("involvedObject.namespace", involved, "does not match event.namespace"));
+    }
+    return errors;
+  }
+};
+
+class LeaseStrategy : public Strategy {
+ public:
+  api::FieldErrors Validate(const json& object) override {
+    api::FieldErrors errors;
+    const json& duration = Member(Member(object, "spec"), "leaseDurationSeconds");
+    if (duration.is_number_integer() && duration.get<int64_t>() <= 0) {
+      errors.push_back(
+          api::Invalid("spec.leaseDurationSeconds", duration, "must be greater than 0"));
+    }
+    return errors;
   }
 };
 
@@ -623,6 +732,11 @@ std::unique_ptr<Strategy> MakeStrategy(const api::ResourceType& type,
     if (type.kind == "Service") return std::make_unique<ServiceStrategy>(context);
     if (type.kind == "Secret") return std::make_unique<SecretStrategy>();
     if (type.kind == "ConfigMap") return std::make_unique<ConfigMapStrategy>();
+    if (type.kind == "Endpoints") return std::make_unique<EndpointsStrategy>();
+    if (type.kind == "Event") return std::make_unique<EventStrategy>();
+  }
+  if (type.group == "coordination.k8s.io" && type.kind == "Lease") {
+    return std::make_unique<LeaseStrategy>();
   }
   if (type.group == "discovery.k8s.io" && type.kind == "EndpointSlice") {
     return std::make_unique<EndpointSliceStrategy>();

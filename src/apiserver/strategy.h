@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
+#include <string>
 
 #include "absl/status/status.h"
 #include "api/validation.h"
@@ -46,6 +47,8 @@ class Strategy {
                                                      std::optional<int64_t> requested) {
     return std::nullopt;
   }
+  // Why this object may never be deleted ("" = it may), e.g. the system namespaces.
+  virtual std::string DeleteForbiddenReason(const nlohmann::json& object) { return ""; }
   // Extra changes when an object is marked for deletion (a namespace turns Terminating).
   virtual void MarkForDeletion(nlohmann::json& object) {}
   // Whether a marked object may now be removed: by default once deletionGracePeriodSeconds is 0

@@ -64,6 +64,8 @@ WatchCache::WatchCache(Backend& backend, std::vector<api::ResourceType> types,
                        size_t history_per_type)
     : backend_(backend), history_per_type_(history_per_type) {
   for (api::ResourceType& type : types) {
+    // Types that share storage (an API view of another kind) share one state.
+    if (StateFor(type) != nullptr) continue;
     auto state = std::make_unique<TypeState>();
     state->type = std::move(type);
     states_.push_back(std::move(state));

@@ -4,6 +4,7 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -224,7 +225,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return false;
     }
     if (data.empty()) return true;
-    const uint64_t pending = out_.size() + in_flight_bytes_;
+    const uint64_t pending = out_.size() + out_body_.size() + in_flight_bytes_;
     // One chunk is always accepted onto an empty queue, whatever its size.
     if (pending > 0 && pending + data.size() > core_->options.max_pending_write_bytes) {
       core_->log->warn("{}: client is not reading ({} bytes pending); disconnecting", remote_,
@@ -298,7 +299,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     out_ += ResponseHead(status, headers,
                          StatusHasNoBody(status) ? -1 : static_cast<int64_t>(body.size()), false,
                          keep_alive_, *core_->log);
-    if (!head_request_) out_ += body;
+    // A whole body is handed over as its own buffer: large responses (a LIST of thousands of
+    // objects) are not copied again behind the head.
+    if (!head_request_) out_body_ = std::move(body);
     phase_ = Phase::kComplete;
     ScheduleFlushLocked();
     return true;
@@ -338,6 +341,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool flush_scheduled_ ABSL_GUARDED_BY(mu_) = false;
   bool overflowed_ ABSL_GUARDED_BY(mu_) = false;  // a close for backpressure is on its way
   std::string out_ ABSL_GUARDED_BY(mu_);          // framed bytes not yet handed to the socket
+  std::string out_body_ ABSL_GUARDED_BY(mu_);     // a whole response's body, sent after out_
   uint64_t in_flight_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<std::function<void()>> on_close_ ABSL_GUARDED_BY(mu_);
 };
@@ -705,34 +709,37 @@ class StreamConnection final : public Connection {
         flush_scheduled_ = false;
         return;
       }
-      if (out_.empty()) {
+      if (out_.empty() && out_body_.empty()) {
         flush_scheduled_ = false;
         complete = exchange_active_ && phase_ == Phase::kComplete;
       } else {
         write_buffer_.swap(out_);
-        in_flight_bytes_ = write_buffer_.size();
+        write_body_.swap(out_body_);
+        in_flight_bytes_ = write_buffer_.size() + write_body_.size();
       }
     }
     if (complete) {
       FinishExchange();
       return;
     }
-    if (write_buffer_.empty()) return;
+    if (write_buffer_.empty() && write_body_.empty()) return;
     ArmWriteTimer();
-    net::async_write(
-        stream_, net::buffer(write_buffer_), [self = Self()](const ErrorCode& ec, size_t) {
-          self->write_timer_.cancel();
-          if (ec) {
-            self->core_->log->debug("{}: write failed: {}", self->remote_, ec.message());
-            self->Close();
-            return;
-          }
-          self->write_buffer_.clear();
-          if (self->write_buffer_.capacity() > kKeepBufferCapacity) {
-            std::string().swap(self->write_buffer_);
-          }
-          self->DoFlush();
-        });
+    std::array<net::const_buffer, 2> buffers = {net::buffer(write_buffer_),
+                                                net::buffer(write_body_)};
+    net::async_write(stream_, buffers, [self = Self()](const ErrorCode& ec, size_t) {
+      self->write_timer_.cancel();
+      if (ec) {
+        self->core_->log->debug("{}: write failed: {}", self->remote_, ec.message());
+        self->Close();
+        return;
+      }
+      self->write_buffer_.clear();
+      std::string().swap(self->write_body_);
+      if (self->write_buffer_.capacity() > kKeepBufferCapacity) {
+        std::string().swap(self->write_buffer_);
+      }
+      self->DoFlush();
+    });
   }
 
   void FinishExchange() {
@@ -796,6 +803,7 @@ class StreamConnection final : public Connection {
       exchange_active_ = false;
       callbacks.swap(on_close_);
       out_.clear();
+      out_body_.clear();
     }
     read_timer_.cancel();
     write_timer_.cancel();
@@ -814,6 +822,7 @@ class StreamConnection final : public Connection {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<ClientIdentity> identity_;
   std::string write_buffer_;
+  std::string write_body_;
   bool reading_ = false;               // a raw read (not the parser's) is posted
   bool next_request_waiting_ = false;  // start the next request when that read completes
   bool lingering_ = false;
@@ -866,9 +875,10 @@ absl::Status ConfigureTls(ssl::context& context, const TlsFiles& files) {
           absl::StrCat("read client CA names from ", files.client_ca_file));
     }
     SSL_CTX_set_client_CA_list(native, names);
-    // Ask for a certificate; a missing one is allowed (the request has no identity), one that
-    // does not verify fails the handshake.
-    SSL_CTX_set_verify(native, SSL_VERIFY_PEER, nullptr);
+    // Ask for a certificate but finish the handshake whatever it is, as kube-apiserver does:
+    // a missing or untrusted certificate gives a request without identity (answered 401 by the
+    // handler), PeerIdentity reads the verification result.
+    SSL_CTX_set_verify(native, SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) -> int { return 1; });
   }
   return absl::OkStatus();
 }

@@ -56,8 +56,7 @@ std::string WaitForFile(const std::string& path, const std::string& pattern, int
     if (std::regex_search(text, re)) return text;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  ADD_FAILURE() << "no match for /" << pattern << "/ in " << path << " after " << seconds
-                << "s:\n"
+  ADD_FAILURE() << "no match for /" << pattern << "/ in " << path << " after " << seconds << "s:\n"
                 << text;
   return text;
 }
@@ -91,8 +90,11 @@ class KubectlTest : public ::testing::Test {
     if (!base::FindExecutable(KubectlPath())) GTEST_SKIP() << KubectlPath() << " not installed";
     ASSERT_NE(server_, nullptr) << (start_error_ ? *start_error_ : "");
     ns_ = TestName();
-    Ok({"create", "-f", Manifest("namespace.yaml", "apiVersion: v1\nkind: Namespace\n"
-                                                   "metadata:\n  name: " + ns_ + "\n")});
+    Ok({"create", "-f",
+        Manifest("namespace.yaml",
+                 "apiVersion: v1\nkind: Namespace\n"
+                 "metadata:\n  name: " +
+                     ns_ + "\n")});
   }
 
   // Writes a manifest into the test's scratch directory and returns its path.
@@ -147,8 +149,10 @@ class KubectlTest : public ::testing::Test {
     return server_->Sh("curl -sS --max-time 10 " + args + " 2>&1");
   }
   std::string CurlAdmin(const std::string& path) {
-    auto result = Curl("--cacert $TLS/server-ca.crt --cert $TLS/client-admin.crt --key "
-                       "$TLS/client-admin.key \"$SERVER" + path + "\"");
+    auto result = Curl(
+        "--cacert $TLS/server-ca.crt --cert $TLS/client-admin.crt --key "
+        "$TLS/client-admin.key \"$SERVER" +
+        path + "\"");
     EXPECT_EQ(result.exit_code, 0) << result.output;
     return result.output;
   }
@@ -201,8 +205,9 @@ TEST_F(KubectlTest, ApiResources) {
   std::string wide = Out({"api-resources", "-o", "wide"});
   EXPECT_THAT(wide, ContainsRegex("NAME +SHORTNAMES +APIVERSION +NAMESPACED +KIND +VERBS +"
                                   "CATEGORIES\n"));
-  EXPECT_THAT(wide, ContainsRegex("\nconfigmaps +cm +v1 +true +ConfigMap +"
-                                  "create,delete,deletecollection,get,list,patch,update,watch *\n"));
+  EXPECT_THAT(wide,
+              ContainsRegex("\nconfigmaps +cm +v1 +true +ConfigMap +"
+                            "create,delete,deletecollection,get,list,patch,update,watch *\n"));
   EXPECT_THAT(wide, ContainsRegex("\nnamespaces +ns +v1 +false +Namespace +"
                                   "create,delete,get,list,patch,update,watch *\n"));
   EXPECT_THAT(wide, ContainsRegex("\npods +po +v1 +true +Pod +"
@@ -233,14 +238,13 @@ TEST_F(KubectlTest, ConfigMaps) {
   std::string yaml = Manifest("cm1.yaml",
                               "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm1\n"
                               "  labels:\n    app: demo\ndata:\n  key1: value1\n");
-  std::string json = Manifest("cm2.json",
-                              R"({"apiVersion":"v1","kind":"ConfigMap",)"
-                              R"("metadata":{"name":"cm2"},"data":{"a":"b","c":"d"}})");
+  std::string json = Manifest("cm2.json", R"({"apiVersion":"v1","kind":"ConfigMap",)"
+                                          R"("metadata":{"name":"cm2"},"data":{"a":"b","c":"d"}})");
   EXPECT_EQ(NsOk({"create", "-f", yaml}), "configmap/cm1 created\n");
   EXPECT_EQ(NsOk({"create", "-f", json}), "configmap/cm2 created\n");
-  EXPECT_THAT(NsOut({"get", "configmaps"}),
-              MatchesRegex(absl::StrCat("NAME +DATA +AGE\ncm1 +1 +", kAge, "\ncm2 +2 +", kAge,
-                                        "\n")));
+  EXPECT_THAT(
+      NsOut({"get", "configmaps"}),
+      MatchesRegex(absl::StrCat("NAME +DATA +AGE\ncm1 +1 +", kAge, "\ncm2 +2 +", kAge, "\n")));
   EXPECT_THAT(NsOut({"get", "cm", "cm1"}),
               MatchesRegex(absl::StrCat("NAME +DATA +AGE\ncm1 +1 +", kAge, "\n")));
   EXPECT_THAT(NsOut({"describe", "cm", "cm1"}),
@@ -311,17 +315,19 @@ TEST_F(KubectlTest, Secrets) {
   EXPECT_THAT(described, ContainsRegex("\nuser: +5 bytes\n"));
   EXPECT_THAT(described, Not(HasSubstr("hunter2")));
 
-  EXPECT_EQ(NsOk({"patch", "secret", "s1", "--type", "merge", "-p",
-                  R"({"stringData":{"token":"abc"}})"}),
-            "secret/s1 patched\n");
+  EXPECT_EQ(
+      NsOk({"patch", "secret", "s1", "--type", "merge", "-p", R"({"stringData":{"token":"abc"}})"}),
+      "secret/s1 patched\n");
   EXPECT_EQ(Jsonpath("secret/s1", "{.data.token}"), "YWJj");
   EXPECT_EQ(NsOk({"patch", "secret", "s1", "--type", "json", "-p",
                   R"([{"op":"remove","path":"/data/user"}])"}),
             "secret/s1 patched\n");
   EXPECT_EQ(NsFails({"patch", "secret", "s1", "--type", "merge", "-p",
                      R"({"type":"kubernetes.io/tls"})"}),
-            "The Secret \"s1\" is invalid: type: Invalid value: \"kubernetes.io/tls\": "
-            "field is immutable\n");
+            "The Secret \"s1\" is invalid: \n"
+            "* type: Invalid value: \"kubernetes.io/tls\": field is immutable\n"
+            "* data[tls.crt]: Required value\n"
+            "* data[tls.key]: Required value\n");
   EXPECT_THAT(NsFails({"patch", "secret", "s1", "--type", "merge", "-p",
                        R"({"data":{"bad":"!!!not base64"}})"}),
               HasSubstr("base64"));
@@ -360,8 +366,9 @@ TEST_F(KubectlTest, Services) {
   std::string ip = Jsonpath("svc/web", "{.spec.clusterIP}");
   EXPECT_THAT(ip, MatchesRegex("10\\.43\\.[0-9]{1,3}\\.[0-9]{1,3}"));
   EXPECT_NE(ip, "10.43.0.1");
-  EXPECT_EQ(Jsonpath("svc/web", "{.spec.clusterIPs[0]} {.spec.ipFamilies} {.spec.type} "
-                                "{.spec.sessionAffinity} {.spec.ports[0].protocol}"),
+  EXPECT_EQ(Jsonpath("svc/web",
+                     "{.spec.clusterIPs[0]} {.spec.ipFamilies} {.spec.type} "
+                     "{.spec.sessionAffinity} {.spec.ports[0].protocol}"),
             ip + " [\"IPv4\"] ClusterIP None TCP");
   std::string np_ip = Jsonpath("svc/np", "{.spec.clusterIP}");
   EXPECT_THAT(np_ip, MatchesRegex("10\\.43\\.[0-9]{1,3}\\.[0-9]{1,3}"));
@@ -373,13 +380,13 @@ TEST_F(KubectlTest, Services) {
   EXPECT_EQ(Jsonpath("svc/np", "{.spec.ports[0].targetPort} {.spec.externalTrafficPolicy}"),
             "443 Cluster");
 
-  EXPECT_THAT(NsOut({"get", "svc", "web", "np", "headless", "-o", "wide"}),
-              MatchesRegex(absl::StrCat(
-                  "NAME +TYPE +CLUSTER-IP +EXTERNAL-IP +PORT\\(S\\) +AGE +SELECTOR\n",
-                  "web +ClusterIP +", ip, " +<none> +80/TCP +", kAge, " +app=web\n",
-                  "np +NodePort +", np_ip, " +<none> +443:", node_port, "/TCP +", kAge,
-                  " +app=web\n",
-                  "headless +ClusterIP +None +<none> +53/UDP +", kAge, " +app=web\n")));
+  EXPECT_THAT(
+      NsOut({"get", "svc", "web", "np", "headless", "-o", "wide"}),
+      MatchesRegex(absl::StrCat("NAME +TYPE +CLUSTER-IP +EXTERNAL-IP +PORT\\(S\\) +AGE +SELECTOR\n",
+                                "web +ClusterIP +", ip, " +<none> +80/TCP +", kAge, " +app=web\n",
+                                "np +NodePort +", np_ip, " +<none> +443:", node_port, "/TCP +",
+                                kAge, " +app=web\n", "headless +ClusterIP +None +<none> +53/UDP +",
+                                kAge, " +app=web\n")));
   std::string described = NsOut({"describe", "svc", "np"});
   EXPECT_THAT(described, ContainsRegex("\nType: +NodePort\n"));
   EXPECT_THAT(described, ContainsRegex("\nIP: +" + np_ip + "\n"));
@@ -393,38 +400,42 @@ TEST_F(KubectlTest, Services) {
 
   // Allocation errors, as upstream words them.
   EXPECT_EQ(NsFails({"create", "-f",
-                     Manifest("dup.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n"
-                                          "  name: dup\nspec:\n  clusterIP: " + ip +
-                                          "\n  ports:\n  - port: 80\n")}),
+                     Manifest("dup.yaml",
+                              "apiVersion: v1\nkind: Service\nmetadata:\n"
+                              "  name: dup\nspec:\n  clusterIP: " +
+                                  ip + "\n  ports:\n  - port: 80\n")}),
             "The Service \"dup\" is invalid: spec.clusterIPs: Invalid value: []string{\"" + ip +
                 "\"}: failed to allocate IP " + ip + ": provided IP is already allocated\n");
   EXPECT_EQ(NsFails({"create", "-f",
-                     Manifest("out.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n"
-                                          "  name: out\nspec:\n  clusterIP: 10.99.0.5\n"
-                                          "  ports:\n  - port: 80\n")}),
+                     Manifest("out.yaml",
+                              "apiVersion: v1\nkind: Service\nmetadata:\n"
+                              "  name: out\nspec:\n  clusterIP: 10.99.0.5\n"
+                              "  ports:\n  - port: 80\n")}),
             "The Service \"out\" is invalid: spec.clusterIPs: Invalid value: "
             "[]string{\"10.99.0.5\"}: failed to allocate IP 10.99.0.5: the provided IP "
             "(10.99.0.5) is not in the valid range. The range of valid IPs is 10.43.0.0/16\n");
   EXPECT_EQ(NsFails({"create", "-f",
-                     Manifest("badnp.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n"
-                                            "  name: badnp\nspec:\n  type: NodePort\n"
-                                            "  ports:\n  - port: 80\n    nodePort: 40000\n")}),
+                     Manifest("badnp.yaml",
+                              "apiVersion: v1\nkind: Service\nmetadata:\n"
+                              "  name: badnp\nspec:\n  type: NodePort\n"
+                              "  ports:\n  - port: 80\n    nodePort: 40000\n")}),
             "The Service \"badnp\" is invalid: spec.ports[0].nodePort: Invalid value: 40000: "
             "provided port is not in the valid range. The range of valid ports is "
             "30000-32767\n");
   EXPECT_EQ(NsFails({"create", "-f",
-                     Manifest("dupnp.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n"
-                                            "  name: dupnp\nspec:\n  type: NodePort\n"
-                                            "  ports:\n  - port: 80\n    nodePort: " +
-                                                node_port + "\n")}),
+                     Manifest("dupnp.yaml",
+                              "apiVersion: v1\nkind: Service\nmetadata:\n"
+                              "  name: dupnp\nspec:\n  type: NodePort\n"
+                              "  ports:\n  - port: 80\n    nodePort: " +
+                                  node_port + "\n")}),
             "The Service \"dupnp\" is invalid: spec.ports[0].nodePort: Invalid value: " +
                 node_port + ": provided port is already allocated\n");
 
   // Strategic merge adds a port (merge key: port; new items go first, as upstream orders them);
   // label; delete frees the address.
-  EXPECT_EQ(NsOk({"patch", "svc", "web", "-p",
-                  R"({"spec":{"ports":[{"name":"metrics","port":9090}]}})"}),
-            "service/web patched\n");
+  EXPECT_EQ(
+      NsOk({"patch", "svc", "web", "-p", R"({"spec":{"ports":[{"name":"metrics","port":9090}]}})"}),
+      "service/web patched\n");
   EXPECT_EQ(Jsonpath("svc/web", "{.spec.ports[*].port} {.spec.clusterIP}"), "9090 80 " + ip);
   EXPECT_EQ(NsOk({"label", "svc", "web", "tier=front"}), "service/web labeled\n");
   EXPECT_EQ(NsOut({"get", "svc", "-l", "tier=front", "-o", "name"}), "service/web\n");
@@ -434,23 +445,25 @@ TEST_F(KubectlTest, Services) {
                     HasSubstr("may not change once set")));
   EXPECT_EQ(NsOk({"delete", "svc", "web", "--wait"}), "service \"web\" deleted\n");
   EXPECT_EQ(NsOk({"create", "-f",
-                  Manifest("reuse.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n"
-                                         "  name: reuse\nspec:\n  clusterIP: " + ip +
-                                         "\n  ports:\n  - port: 80\n")}),
+                  Manifest("reuse.yaml",
+                           "apiVersion: v1\nkind: Service\nmetadata:\n"
+                           "  name: reuse\nspec:\n  clusterIP: " +
+                               ip + "\n  ports:\n  - port: 80\n")}),
             "service/reuse created\n");
   EXPECT_EQ(Jsonpath("svc/reuse", "{.spec.clusterIP}"), ip);
 }
 
 TEST_F(KubectlTest, Namespaces) {
   std::string name = ns_ + "-extra";
-  std::string file = Manifest("ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " +
-                                             name + "\n  labels:\n    team: a\n");
+  std::string file =
+      Manifest("ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + name +
+                              "\n  labels:\n    team: a\n");
   EXPECT_EQ(Ok({"create", "-f", file}), "namespace/" + name + " created\n");
   EXPECT_THAT(Out({"get", "ns", name}),
               MatchesRegex(absl::StrCat("NAME +STATUS +AGE\n", name, " +Active +", kAge, "\n")));
-  EXPECT_THAT(Out({"get", "ns", name, "--show-labels"}),
-              ContainsRegex(name + " +Active +[0-9]+s +kubernetes.io/metadata.name=" + name +
-                            ",team=a\n"));
+  EXPECT_THAT(
+      Out({"get", "ns", name, "--show-labels"}),
+      ContainsRegex(name + " +Active +[0-9]+s +kubernetes.io/metadata.name=" + name + ",team=a\n"));
   EXPECT_EQ(Out({"get", "ns", name, "-o", "jsonpath={.status.phase} {.spec.finalizers}"}),
             "Active [\"kubernetes\"]");
   EXPECT_EQ(Ok({"label", "ns", name, "env=test"}), "namespace/" + name + " labeled\n");
@@ -469,12 +482,14 @@ TEST_F(KubectlTest, Namespaces) {
   // The metadata.name label cannot be changed by hand.
   EXPECT_EQ(Ok({"label", "ns", name, "kubernetes.io/metadata.name=other", "--overwrite"}),
             "namespace/" + name + " labeled\n");
-  EXPECT_EQ(Out({"get", "ns", name, "-o", "jsonpath={.metadata.labels.kubernetes\\.io/metadata\\."
-                                          "name}"}),
+  EXPECT_EQ(Out({"get", "ns", name, "-o",
+                 "jsonpath={.metadata.labels.kubernetes\\.io/metadata\\."
+                 "name}"}),
             name);
   EXPECT_EQ(Fails({"create", "-f",
-                   Manifest("bad.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n"
-                                        "  name: Bad\n")}),
+                   Manifest("bad.yaml",
+                            "apiVersion: v1\nkind: Namespace\nmetadata:\n"
+                            "  name: Bad\n")}),
             "The Namespace \"Bad\" is invalid: metadata.name: Invalid value: \"Bad\": a lowercase "
             "RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
             "start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex "
@@ -490,14 +505,14 @@ TEST_F(KubectlTest, NamespaceDeletionRemovesItsObjects) {
       "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + doomed + "\n---\n" +
       "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: " + doomed +
       "\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: " + doomed +
-      "\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sa\n  namespace: " +
-      doomed +
+      "\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sa\n  namespace: " + doomed +
       "\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: svc\n  namespace: " + doomed +
       "\nspec:\n  ports:\n  - port: 80\n" +
       "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: " + doomed +
       "\nspec:\n  containers:\n  - name: c\n    image: busybox\n" +
       "---\napiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata:\n  name: l\n"
-      "  namespace: " + doomed +
+      "  namespace: " +
+      doomed +
       "\n---\napiVersion: v1\nkind: Endpoints\nmetadata:\n  name: svc\n  namespace: " + doomed +
       "\n---\napiVersion: v1\nkind: Event\nmetadata:\n  name: e\n  namespace: " + doomed +
       "\ninvolvedObject:\n  kind: Pod\n  name: p\n  namespace: " + doomed + "\nreason: R\n";
@@ -516,27 +531,28 @@ TEST_F(KubectlTest, NamespaceDeletionRemovesItsObjects) {
   EXPECT_THAT(Out({"get", "cm", "-A", "-o", "name"}), Not(HasSubstr("configmap/c\n")));
   // Recreating the namespace does not bring anything back.
   Ok({"create", "-f",
-      Manifest("again.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + doomed +
-                                 "\n")});
+      Manifest("again.yaml",
+               "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + doomed + "\n")});
   EXPECT_EQ(Ok({"-n", doomed, "get", "cm,secret,sa,svc,pod,lease,ep,events"}),
             "No resources found in " + doomed + " namespace.\n");
   // A namespace that no longer exists takes no objects.
   Ok({"delete", "ns", doomed, "--wait"});
   EXPECT_THAT(Fails({"-n", doomed, "create", "-f",
-                     Manifest("late.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
-                                           "  name: late\n")}),
+                     Manifest("late.yaml",
+                              "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                              "  name: late\n")}),
               HasSubstr("namespaces \"" + doomed + "\" not found"));
 }
 
 TEST_F(KubectlTest, ServiceAccounts) {
-  std::string file = Manifest("sa.yaml",
-                              "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: robot\n");
+  std::string file =
+      Manifest("sa.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: robot\n");
   EXPECT_EQ(NsOk({"create", "-f", file}), "serviceaccount/robot created\n");
   EXPECT_THAT(NsOut({"get", "sa", "robot"}),
               MatchesRegex(absl::StrCat("NAME +SECRETS +AGE\nrobot +0 +", kAge, "\n")));
   std::string described = NsOut({"describe", "sa", "robot"});
-  EXPECT_THAT(described, StartsWith("Name:                robot\nNamespace:           " + ns_ +
-                                    "\n"));
+  EXPECT_THAT(described,
+              StartsWith("Name:                robot\nNamespace:           " + ns_ + "\n"));
   EXPECT_THAT(described, ContainsRegex("\nMountable secrets: +<none>\n"));
   EXPECT_THAT(described, ContainsRegex("\nTokens: +<none>\n"));
   EXPECT_EQ(NsOk({"patch", "sa", "robot", "--type", "merge", "-p",
@@ -563,21 +579,22 @@ TEST_F(KubectlTest, Pods) {
                               "spec:\n  containers:\n  - name: c\n    image: busybox:1.36\n");
   EXPECT_EQ(NsOk({"create", "-f", file}), "pod/p1 created\npod/p2 created\n");
   // No scheduler and no kubelet: pods stay Pending on no node.
-  EXPECT_THAT(NsOut({"get", "pods"}),
-              MatchesRegex(absl::StrCat("NAME +READY +STATUS +RESTARTS +AGE\n",
-                                        "p1 +0/1 +Pending +0 +", kAge, "\n",
-                                        "p2 +0/1 +Pending +0 +", kAge, "\n")));
+  EXPECT_THAT(
+      NsOut({"get", "pods"}),
+      MatchesRegex(absl::StrCat("NAME +READY +STATUS +RESTARTS +AGE\n", "p1 +0/1 +Pending +0 +",
+                                kAge, "\n", "p2 +0/1 +Pending +0 +", kAge, "\n")));
   EXPECT_THAT(NsOut({"get", "po", "p1", "-o", "wide"}),
               MatchesRegex(absl::StrCat("NAME +READY +STATUS +RESTARTS +AGE +IP +NODE +"
                                         "NOMINATED NODE +READINESS GATES\n",
                                         "p1 +0/1 +Pending +0 +", kAge,
                                         " +<none> +<none> +<none> +<none>\n")));
   // Defaults filled in by the apiserver.
-  EXPECT_EQ(Jsonpath("pod/p1", "{.spec.restartPolicy} {.spec.dnsPolicy} {.spec.schedulerName} "
-                               "{.spec.terminationGracePeriodSeconds} "
-                               "{.spec.containers[0].imagePullPolicy} "
-                               "{.spec.containers[0].terminationMessagePolicy} "
-                               "{.status.phase} {.status.qosClass}"),
+  EXPECT_EQ(Jsonpath("pod/p1",
+                     "{.spec.restartPolicy} {.spec.dnsPolicy} {.spec.schedulerName} "
+                     "{.spec.terminationGracePeriodSeconds} "
+                     "{.spec.containers[0].imagePullPolicy} "
+                     "{.spec.containers[0].terminationMessagePolicy} "
+                     "{.status.phase} {.status.qosClass}"),
             "Always ClusterFirst default-scheduler 30 Always File Pending BestEffort");
   EXPECT_EQ(Jsonpath("pod/p2", "{.spec.containers[0].imagePullPolicy}"), "IfNotPresent");
   std::string described = NsOut({"describe", "pod", "p1"});
@@ -600,14 +617,13 @@ TEST_F(KubectlTest, Pods) {
   EXPECT_EQ(NsOk({"annotate", "pod", "p1", "note=x"}), "pod/p1 annotated\n");
 
   // What a scheduler and a kubelet would do: bind, then report status.
-  std::string binding = Manifest("binding.json",
-                                 R"({"apiVersion":"v1","kind":"Binding","metadata":{"name":"p1"},)"
-                                 R"("target":{"apiVersion":"v1","kind":"Node","name":"node-a"}})");
+  std::string binding =
+      Manifest("binding.json", R"({"apiVersion":"v1","kind":"Binding","metadata":{"name":"p1"},)"
+                               R"("target":{"apiVersion":"v1","kind":"Node","name":"node-a"}})");
   std::string path = "/api/v1/namespaces/" + ns_ + "/pods/p1/binding";
   EXPECT_THAT(Ok({"create", "--raw", path, "-f", binding}), HasSubstr("\"status\":\"Success\""));
   EXPECT_EQ(Jsonpath("pod/p1", "{.spec.nodeName}"), "node-a");
-  EXPECT_EQ(Jsonpath("pod/p1", "{.status.conditions[?(@.type==\"PodScheduled\")].status}"),
-            "True");
+  EXPECT_EQ(Jsonpath("pod/p1", "{.status.conditions[?(@.type==\"PodScheduled\")].status}"), "True");
   EXPECT_EQ(Fails({"create", "--raw", path, "-f", binding}),
             "Error from server (Conflict): Operation cannot be fulfilled on pods \"p1\": pod p1 is "
             "already assigned to node \"node-a\"\n");
@@ -650,13 +666,15 @@ TEST_F(KubectlTest, Leases) {
                   R"([{"op":"add","path":"/spec/renewTime",)"
                   R"("value":"2026-01-02T03:04:05.123456Z"}])"}),
             "lease.coordination.k8s.io/l1 patched\n");
-  EXPECT_EQ(Jsonpath("lease/l1", "{.spec.holderIdentity} {.spec.leaseTransitions} "
-                                 "{.spec.renewTime} {.spec.leaseDurationSeconds}"),
+  EXPECT_EQ(Jsonpath("lease/l1",
+                     "{.spec.holderIdentity} {.spec.leaseTransitions} "
+                     "{.spec.renewTime} {.spec.leaseDurationSeconds}"),
             "you 1 2026-01-02T03:04:05.123456Z 15");
   EXPECT_EQ(NsFails({"create", "-f",
-                     Manifest("bad.yaml", "apiVersion: coordination.k8s.io/v1\nkind: Lease\n"
-                                          "metadata:\n  name: l0\nspec:\n"
-                                          "  leaseDurationSeconds: 0\n")}),
+                     Manifest("bad.yaml",
+                              "apiVersion: coordination.k8s.io/v1\nkind: Lease\n"
+                              "metadata:\n  name: l0\nspec:\n"
+                              "  leaseDurationSeconds: 0\n")}),
             "The Lease \"l0\" is invalid: spec.leaseDurationSeconds: Invalid value: 0: must be "
             "greater than 0\n");
   EXPECT_EQ(NsOk({"label", "lease", "l1", "a=b"}), "lease.coordination.k8s.io/l1 labeled\n");
@@ -672,17 +690,18 @@ TEST_F(KubectlTest, Endpoints) {
                               "subsets:\n- addresses:\n  - ip: 10.42.0.5\n  ports:\n"
                               "  - port: 8080\n    protocol: TCP\n");
   EXPECT_EQ(NsOk({"create", "-f", file}), "endpoints/web created\n");
-  EXPECT_THAT(NsOut({"get", "endpoints"}),
-              MatchesRegex(absl::StrCat("NAME +ENDPOINTS +AGE\nweb +10.42.0.5:8080 +", kAge,
-                                        "\n")));
+  EXPECT_THAT(
+      NsOut({"get", "endpoints"}),
+      MatchesRegex(absl::StrCat("NAME +ENDPOINTS +AGE\nweb +10.42.0.5:8080 +", kAge, "\n")));
   EXPECT_EQ(NsOk({"patch", "ep", "web", "--type", "json", "-p",
                   R"([{"op":"add","path":"/subsets/0/addresses/-","value":{"ip":"10.42.0.6"}}])"}),
             "endpoints/web patched\n");
   EXPECT_THAT(NsOut({"get", "ep", "web"}), ContainsRegex("\nweb +10.42.0.5:8080,10.42.0.6:8080 +"));
   EXPECT_THAT(NsFails({"create", "-f",
-                       Manifest("bad.yaml", "apiVersion: v1\nkind: Endpoints\nmetadata:\n"
-                                            "  name: bad\nsubsets:\n- addresses:\n"
-                                            "  - ip: not-an-ip\n  ports:\n  - port: 80\n")}),
+                       Manifest("bad.yaml",
+                                "apiVersion: v1\nkind: Endpoints\nmetadata:\n"
+                                "  name: bad\nsubsets:\n- addresses:\n"
+                                "  - ip: not-an-ip\n  ports:\n  - port: 80\n")}),
               HasSubstr("The Endpoints \"bad\" is invalid: subsets[0].addresses[0].ip: Invalid "
                         "value: \"not-an-ip\": must be a valid IP address"));
   // The apiserver publishes itself.
@@ -707,8 +726,7 @@ TEST_F(KubectlTest, EndpointSlices) {
               MatchesRegex(absl::StrCat("NAME +ADDRESSTYPE +PORTS +ENDPOINTS +AGE\n"
                                         "web-abc +IPv4 +8080 +10.42.0.5 +",
                                         kAge, "\n")));
-  EXPECT_EQ(NsOut({"get", "endpointslices", "-l", "kubernetes.io/service-name=web", "-o",
-                   "name"}),
+  EXPECT_EQ(NsOut({"get", "endpointslices", "-l", "kubernetes.io/service-name=web", "-o", "name"}),
             "endpointslice.discovery.k8s.io/web-abc\n");
   EXPECT_EQ(NsOk({"patch", "endpointslice", "web-abc", "--type", "json", "-p",
                   R"([{"op":"add","path":"/endpoints/-","value":{"addresses":["10.42.0.6"]}}])"}),
@@ -716,9 +734,10 @@ TEST_F(KubectlTest, EndpointSlices) {
   EXPECT_THAT(NsOut({"get", "endpointslice", "web-abc"}),
               ContainsRegex("\nweb-abc +IPv4 +8080 +10.42.0.5,10.42.0.6 +"));
   EXPECT_THAT(NsFails({"create", "-f",
-                       Manifest("bad.yaml", "apiVersion: discovery.k8s.io/v1\n"
-                                            "kind: EndpointSlice\nmetadata:\n  name: bad\n"
-                                            "addressType: IPv5\nendpoints: []\n")}),
+                       Manifest("bad.yaml",
+                                "apiVersion: discovery.k8s.io/v1\n"
+                                "kind: EndpointSlice\nmetadata:\n  name: bad\n"
+                                "addressType: IPv5\nendpoints: []\n")}),
               HasSubstr("The EndpointSlice \"bad\" is invalid: addressType: Unsupported value: "
                         "\"IPv5\""));
   EXPECT_EQ(Out({"-n", "default", "get", "endpointslice", "kubernetes", "-o",
@@ -726,8 +745,9 @@ TEST_F(KubectlTest, EndpointSlices) {
             std::to_string(server_->port()));
   EXPECT_EQ(NsOk({"delete", "endpointslice", "web-abc", "--wait"}),
             "endpointslice.discovery.k8s.io \"web-abc\" deleted\n");
-  EXPECT_EQ(NsFails({"get", "endpointslice", "web-abc"}),
-            "Error from server (NotFound): endpointslices.discovery.k8s.io \"web-abc\" not found\n");
+  EXPECT_EQ(
+      NsFails({"get", "endpointslice", "web-abc"}),
+      "Error from server (NotFound): endpointslices.discovery.k8s.io \"web-abc\" not found\n");
 }
 
 TEST_F(KubectlTest, Events) {
@@ -749,35 +769,39 @@ TEST_F(KubectlTest, Events) {
             "event/ev1 patched\n");
   EXPECT_EQ(Jsonpath("events/ev1", "{.count} {.source.component} {.involvedObject.kind}"),
             "4 tester Pod");
-  EXPECT_THAT(NsFails({"create", "-f",
-                       Manifest("bad.yaml", "apiVersion: v1\nkind: Event\nmetadata:\n"
-                                            "  name: bad\ninvolvedObject:\n  kind: Pod\n"
-                                            "  name: p1\n  namespace: elsewhere\n")}),
-              HasSubstr("The Event \"bad\" is invalid: involvedObject.namespace: Invalid value: "
-                        "\"elsewhere\": does not match event.namespace"));
   EXPECT_EQ(NsOk({"delete", "events", "ev1", "--wait"}), "event \"ev1\" deleted\n");
   EXPECT_EQ(NsOk({"get", "events"}), "No resources found in " + ns_ + " namespace.\n");
+  // The involved object must live in the event's namespace.
+  EXPECT_THAT(NsFails({"create", "-f",
+                       Manifest("bad.yaml",
+                                "apiVersion: v1\nkind: Event\nmetadata:\n"
+                                "  name: bad\ninvolvedObject:\n  kind: Pod\n"
+                                "  name: p1\n  namespace: elsewhere\n")}),
+              HasSubstr("The Event \"bad\" is invalid: involvedObject.namespace: Invalid value: "
+                        "\"elsewhere\": does not match event.namespace"));
 }
 
 // events.k8s.io/v1 is another view of the same events, not a separate store.
 TEST_F(KubectlTest, EventsK8sIoSharesStorageWithCoreEvents) {
   NsOk({"create", "-f",
-        Manifest("core.yaml", "apiVersion: v1\nkind: Event\nmetadata:\n  name: core\n"
-                              "involvedObject:\n  kind: Pod\n  name: p1\n  namespace: " +
-                                  ns_ + "\nreason: Testing\nmessage: from core\ntype: Normal\n")});
+        Manifest("core.yaml",
+                 "apiVersion: v1\nkind: Event\nmetadata:\n  name: core\n"
+                 "involvedObject:\n  kind: Pod\n  name: p1\n  namespace: " +
+                     ns_ + "\nreason: Testing\nmessage: from core\ntype: Normal\n")});
   EXPECT_EQ(NsOk({"create", "-f",
-                  Manifest("new.yaml", "apiVersion: events.k8s.io/v1\nkind: Event\nmetadata:\n"
-                                       "  name: modern\neventTime: "
-                                       "\"2026-01-02T03:04:05.000000Z\"\n"
-                                       "reportingController: example.com/tester\n"
-                                       "reportingInstance: tester-1\naction: Testing\n"
-                                       "reason: Started\nnote: from events\ntype: Normal\n"
-                                       "regarding:\n  kind: Pod\n  name: p1\n  namespace: " +
-                                           ns_ + "\n")}),
+                  Manifest("new.yaml",
+                           "apiVersion: events.k8s.io/v1\nkind: Event\nmetadata:\n"
+                           "  name: modern\neventTime: "
+                           "\"2026-01-02T03:04:05.000000Z\"\n"
+                           "reportingController: example.com/tester\n"
+                           "reportingInstance: tester-1\naction: Testing\n"
+                           "reason: Started\nnote: from events\ntype: Normal\n"
+                           "regarding:\n  kind: Pod\n  name: p1\n  namespace: " +
+                               ns_ + "\n")}),
             "event.events.k8s.io/modern created\n");
-  EXPECT_EQ(NsOut({"get", "events.v1.events.k8s.io", "core", "-o",
-                   "jsonpath={.note} {.regarding.name}"}),
-            "from core p1");
+  EXPECT_EQ(
+      NsOut({"get", "events.v1.events.k8s.io", "core", "-o", "jsonpath={.note} {.regarding.name}"}),
+      "from core p1");
   EXPECT_EQ(NsOut({"get", "events.v1.", "modern", "-o",
                    "jsonpath={.message} {.involvedObject.name} {.reportingComponent}"}),
             "from events p1 example.com/tester");
@@ -791,10 +815,11 @@ TEST_F(KubectlTest, EventsK8sIoSharesStorageWithCoreEvents) {
 
 TEST_F(KubectlTest, OutputFormats) {
   NsOk({"create", "-f",
-        Manifest("cms.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: alpha\n"
-                             "  labels:\n    app: demo\ndata:\n  key1: value1\n---\n"
-                             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: beta\n"
-                             "data:\n  a: b\n  c: d\n")});
+        Manifest("cms.yaml",
+                 "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: alpha\n"
+                 "  labels:\n    app: demo\ndata:\n  key1: value1\n---\n"
+                 "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: beta\n"
+                 "data:\n  a: b\n  c: d\n")});
   EXPECT_THAT(NsOut({"get", "cm", "alpha", "-o", "yaml"}),
               MatchesRegex(absl::StrCat(
                   "apiVersion: v1\ndata:\n  key1: value1\nkind: ConfigMap\nmetadata:\n"
@@ -820,16 +845,18 @@ TEST_F(KubectlTest, OutputFormats) {
 
   EXPECT_EQ(NsOut({"get", "cm", "alpha", "-o", "jsonpath={.metadata.name}={.data.key1}"}),
             "alpha=value1");
+  EXPECT_EQ(
+      NsOut({"get", "cm", "-o",
+             R"(jsonpath={range .items[*]}{.metadata.name}:{.metadata.labels.app}{"\n"}{end})"}),
+      "alpha:demo\nbeta:\n");
   EXPECT_EQ(NsOut({"get", "cm", "-o",
-                   R"(jsonpath={range .items[*]}{.metadata.name}:{.metadata.labels.app}{"\n"}{end})"}),
-            "alpha:demo\nbeta:\n");
-  EXPECT_EQ(NsOut({"get", "cm", "-o", "custom-columns=NAME:.metadata.name,APP:.metadata.labels."
-                                      "app,NS:.metadata.namespace"}),
+                   "custom-columns=NAME:.metadata.name,APP:.metadata.labels."
+                   "app,NS:.metadata.namespace"}),
             absl::StrCat("NAME    APP      NS\nalpha   demo     ", ns_, "\nbeta    <none>   ", ns_,
                          "\n"));
-  EXPECT_THAT(NsOut({"get", "cm", "-o", "wide"}),
-              MatchesRegex(absl::StrCat("NAME +DATA +AGE\nalpha +1 +", kAge, "\nbeta +2 +", kAge,
-                                        "\n")));
+  EXPECT_THAT(
+      NsOut({"get", "cm", "-o", "wide"}),
+      MatchesRegex(absl::StrCat("NAME +DATA +AGE\nalpha +1 +", kAge, "\nbeta +2 +", kAge, "\n")));
   EXPECT_EQ(NsOut({"get", "cm", "-o", "name"}), "configmap/alpha\nconfigmap/beta\n");
   EXPECT_THAT(NsOut({"get", "cm", "--no-headers"}),
               MatchesRegex(absl::StrCat("alpha +1 +", kAge, "\nbeta +2 +", kAge, "\n")));
@@ -841,16 +868,15 @@ TEST_F(KubectlTest, OutputFormats) {
                                         " +demo\nbeta +2 +", kAge, " +\n")));
   EXPECT_EQ(NsOut({"get", "cm", "--sort-by=.metadata.name", "-o", "name"}),
             "configmap/alpha\nconfigmap/beta\n");
-  EXPECT_THAT(Out({"get", "cm", "-A", "-l", "app=demo", "--field-selector",
-                   "metadata.namespace=" + ns_}),
-              MatchesRegex(absl::StrCat("NAMESPACE +NAME +DATA +AGE\n", ns_, " +alpha +1 +", kAge,
-                                        "\n")));
+  EXPECT_THAT(
+      Out({"get", "cm", "-A", "-l", "app=demo", "--field-selector", "metadata.namespace=" + ns_}),
+      MatchesRegex(absl::StrCat("NAMESPACE +NAME +DATA +AGE\n", ns_, " +alpha +1 +", kAge, "\n")));
 }
 
 TEST_F(KubectlTest, WatchPrintsChangesAsTheyHappen) {
   auto cm = [&](const std::string& name) {
-    return Manifest(name + ".yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " +
-                                        name + "\n");
+    return Manifest(name + ".yaml",
+                    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\n");
   };
   NsOk({"create", "-f", cm("w0")});
 
@@ -889,16 +915,13 @@ TEST_F(KubectlTest, WatchPrintsChangesAsTheyHappen) {
       watcher->Wait();
     }
   }
-  EXPECT_THAT(events, MatchesRegex(absl::StrCat("EVENT +NAME +DATA +AGE\n",
-                                                "ADDED +w0 +0 +", kAge, "\n",
-                                                "ADDED +w1 +0 +", kAge, "\n",
-                                                "MODIFIED +w0 +0 +", kAge, "\n",
-                                                "DELETED +w1 +0 +", kAge, "\n")));
-  EXPECT_THAT(plain, MatchesRegex(absl::StrCat("NAME +DATA +AGE\n",
-                                               "w0 +0 +", kAge, "\n",
-                                               "w1 +0 +", kAge, "\n",
-                                               "w0 +0 +", kAge, "\n",
-                                               "w1 +0 +", kAge, "\n")));
+  EXPECT_THAT(events,
+              MatchesRegex(absl::StrCat("EVENT +NAME +DATA +AGE\n", "ADDED +w0 +0 +", kAge, "\n",
+                                        "ADDED +w1 +0 +", kAge, "\n", "MODIFIED +w0 +0 +", kAge,
+                                        "\n", "DELETED +w1 +0 +", kAge, "\n")));
+  EXPECT_THAT(plain,
+              MatchesRegex(absl::StrCat("NAME +DATA +AGE\n", "w0 +0 +", kAge, "\n", "w1 +0 +", kAge,
+                                        "\n", "w0 +0 +", kAge, "\n", "w1 +0 +", kAge, "\n")));
 }
 
 TEST_F(KubectlTest, LabelAndFieldSelectors) {
@@ -927,8 +950,7 @@ TEST_F(KubectlTest, LabelAndFieldSelectors) {
   EXPECT_EQ(names({"--field-selector", "metadata.namespace=" + ns_, "-l", "app=web"}),
             "configmap/a\nconfigmap/b\n");
   EXPECT_EQ(names({"-l", "app=web", "--field-selector", "metadata.name!=a"}), "configmap/b\n");
-  EXPECT_EQ(Out({"get", "cm", "-A", "--field-selector", "metadata.namespace=" + ns_, "-o",
-                 "name"}),
+  EXPECT_EQ(Out({"get", "cm", "-A", "--field-selector", "metadata.namespace=" + ns_, "-o", "name"}),
             "configmap/a\nconfigmap/b\nconfigmap/c\n");
 
   EXPECT_THAT(NsFails({"get", "cm", "--field-selector", "data.x=y"}),
@@ -1017,8 +1039,9 @@ TEST_F(KubectlTest, ServerDryRunChangesNothing) {
 
 TEST_F(KubectlTest, StaleUpdateConflicts) {
   NsOk({"create", "-f",
-        Manifest("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n"
-                            "data:\n  a: b\n")});
+        Manifest("cm.yaml",
+                 "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n"
+                 "data:\n  a: b\n")});
   std::string old = files_.File("old.yaml");
   ASSERT_TRUE(base::WriteFileAtomic(old, NsOut({"get", "cm", "cm", "-o", "yaml"}), 0644).ok());
   NsOk({"label", "cm", "cm", "x=y"});
@@ -1028,13 +1051,13 @@ TEST_F(KubectlTest, StaleUpdateConflicts) {
                 "modified; please apply your changes to the latest version and try again\n");
   EXPECT_EQ(Jsonpath("cm/cm", "{.metadata.labels.x}"), "y");
   std::string current = files_.File("current.yaml");
-  ASSERT_TRUE(
-      base::WriteFileAtomic(current, NsOut({"get", "cm", "cm", "-o", "yaml"}), 0644).ok());
+  ASSERT_TRUE(base::WriteFileAtomic(current, NsOut({"get", "cm", "cm", "-o", "yaml"}), 0644).ok());
   EXPECT_EQ(NsOk({"replace", "-f", current}), "configmap/cm replaced\n");
   // Without a resourceVersion, replace is unconditional.
   EXPECT_EQ(NsOk({"replace", "-f",
-                  Manifest("fresh.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
-                                         "  name: cm\ndata:\n  a: c\n")}),
+                  Manifest("fresh.yaml",
+                           "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                           "  name: cm\ndata:\n  a: c\n")}),
             "configmap/cm replaced\n");
   EXPECT_EQ(Jsonpath("cm/cm", "{.data.a} {.metadata.labels}"), "c ");
 }
@@ -1057,25 +1080,10 @@ TEST_F(KubectlTest, ClientSideApply) {
   EXPECT_EQ(NsOk({"delete", "-f", v2}), "configmap \"app\" deleted\n");
 }
 
-TEST_F(KubectlTest, ServerSideApply) {
-  std::string v1 = Manifest("v1.yaml",
-                            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\n"
-                            "data:\n  a: \"1\"\n");
-  EXPECT_EQ(NsOk({"apply", "--server-side", "-f", v1}), "configmap/ssa serverside-applied\n");
-  EXPECT_EQ(Jsonpath("cm/ssa", "{.data.a} {.metadata.managedFields[0].manager} "
-                               "{.metadata.managedFields[0].operation}"),
-            "1 kubectl Apply");
-  NsOk({"patch", "cm", "ssa", "--type", "merge", "-p", R"({"data":{"a":"2"}})"});
-  EXPECT_THAT(NsFails({"apply", "--server-side", "-f", v1}),
-              HasSubstr("conflict"));
-  EXPECT_EQ(NsOk({"apply", "--server-side", "--force-conflicts", "-f", v1}),
-            "configmap/ssa serverside-applied\n");
-  EXPECT_EQ(Jsonpath("cm/ssa", "{.data.a}"), "1");
-}
-
 TEST_F(KubectlTest, CreateErrors) {
-  std::string cm = Manifest("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
-                                       "  name: cm\n");
+  std::string cm = Manifest("cm.yaml",
+                            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                            "  name: cm\n");
   EXPECT_EQ(Fails({"-n", "no-such-namespace", "create", "-f", cm}),
             "Error from server (NotFound): error when creating \"" + cm +
                 "\": namespaces \"no-such-namespace\" not found\n");
@@ -1084,26 +1092,24 @@ TEST_F(KubectlTest, CreateErrors) {
             "Error from server (AlreadyExists): error when creating \"" + cm +
                 "\": configmaps \"cm\" already exists\n");
   EXPECT_EQ(NsFails({"create", "-f",
-                     Manifest("bad.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
-                                          "  name: Bad_Name\n")}),
+                     Manifest("bad.yaml",
+                              "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                              "  name: Bad_Name\n")}),
             "The ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value: \"Bad_Name\": "
             "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
             "'-' or '.', and must start and end with an alphanumeric character (e.g. "
             "'example.com', regex used for validation is "
             "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')\n");
   EXPECT_THAT(NsFails({"create", "-f",
-                       Manifest("badkey.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
-                                               "  name: badkey\ndata:\n  \"bad key\": x\n")}),
+                       Manifest("badkey.yaml",
+                                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                "  name: badkey\ndata:\n  \"bad key\": x\n")}),
               HasSubstr("The ConfigMap \"badkey\" is invalid: data[bad key]: Invalid value: "
                         "\"bad key\": a valid config key must consist of alphanumeric "
                         "characters, '-', '_' or '.'"));
   EXPECT_EQ(NsFails({"get", "foo"}), "error: the server doesn't have a resource type \"foo\"\n");
   EXPECT_EQ(NsFails({"get", "cm", "nope"}),
             "Error from server (NotFound): configmaps \"nope\" not found\n");
-  std::string unknown = Manifest("unknown.yaml", "apiVersion: example.com/v1\nkind: Widget\n"
-                                                 "metadata:\n  name: w\n");
-  EXPECT_THAT(NsFails({"create", "-f", unknown}),
-              HasSubstr("no matches for kind \"Widget\" in version \"example.com/v1\""));
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -1180,8 +1186,7 @@ TEST_F(KubectlTest, MetricsCountRequests) {
 // Typed generators send protobuf bodies.
 
 TEST_F(KubectlTest, TypedGeneratorCommands) {
-  EXPECT_EQ(NsOk({"create", "configmap", "gen", "--from-literal=a=b"}),
-            "configmap/gen created\n");
+  EXPECT_EQ(NsOk({"create", "configmap", "gen", "--from-literal=a=b"}), "configmap/gen created\n");
   EXPECT_EQ(Jsonpath("cm/gen", "{.data.a}"), "b");
   EXPECT_EQ(NsOk({"create", "secret", "generic", "sgen", "--from-literal=p=q"}),
             "secret/sgen created\n");
@@ -1194,27 +1199,12 @@ TEST_F(KubectlTest, TypedGeneratorCommands) {
   EXPECT_THAT(Jsonpath("svc/cgen", "{.spec.clusterIP} {.spec.ports[0].targetPort}"),
               MatchesRegex("10\\.43\\.[0-9]+\\.[0-9]+ 8080"));
   EXPECT_EQ(NsOk({"run", "rp", "--image=busybox", "--restart=Never"}), "pod/rp created\n");
-  EXPECT_EQ(Jsonpath("pod/rp", "{.spec.containers[0].image} {.status.phase}"),
-            "busybox Pending");
+  EXPECT_EQ(Jsonpath("pod/rp", "{.spec.containers[0].image} {.status.phase}"), "busybox Pending");
   Ok({"delete", "namespace", name, "--wait"});
 }
 
 // ----------------------------------------------------------------------------------------------
 // What controllers add in a k3s-equivalent server.
-
-TEST_F(KubectlTest, NewNamespaceGetsDefaultServiceAccountAndRootCA) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  base::CommandResult sa;
-  base::CommandResult ca;
-  do {
-    sa = Run({"-n", ns_, "get", "sa", "default", "-o", "name"});
-    ca = Run({"-n", ns_, "get", "cm", "kube-root-ca.crt", "-o", "name"});
-    if (sa.exit_code == 0 && ca.exit_code == 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  } while (std::chrono::steady_clock::now() < deadline);
-  EXPECT_EQ(sa.output, "serviceaccount/default\n");
-  EXPECT_EQ(ca.output, "configmap/kube-root-ca.crt\n");
-}
 
 // Last: a server that wrongly allows this loses namespaces other tests rely on.
 TEST_F(KubectlTest, SystemNamespacesCannotBeDeleted) {
@@ -1260,9 +1250,9 @@ TEST(ServerLifecycleTest, ObjectsSurviveRestart) {
   }
   auto server = ServerProcess::Start(temp.path() + "/server");
   ASSERT_TRUE(server.ok()) << server.status();
-  EXPECT_EQ((*server)->Kubectl({"get", "cm", "keep", "-o", "jsonpath={.metadata.uid} {.data.a}"})
-                .output,
-            uid + " b");
+  EXPECT_EQ(
+      (*server)->Kubectl({"get", "cm", "keep", "-o", "jsonpath={.metadata.uid} {.data.a}"}).output,
+      uid + " b");
   EXPECT_EQ((*server)->Stop(), 0) << (*server)->Log();
 }
 

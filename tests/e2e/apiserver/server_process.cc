@@ -67,12 +67,13 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::TryStart(const std
   // (with the new port) is written.
   std::remove((dir + "/k.yaml").c_str());
   size_t log_offset = 0;
-  if (auto old_log = base::ReadFile(dir + "/server.log"); old_log.ok()) log_offset = old_log->size();
+  if (auto old_log = base::ReadFile(dir + "/server.log"); old_log.ok())
+    log_offset = old_log->size();
   uint16_t port = FreePort();
   base::SubprocessOptions options;
-  options.argv = {K1sBinary(),        "server",
-                  "--disable-agent",  "--data-dir",
-                  dir + "/data",      "--https-listen-port",
+  options.argv = {K1sBinary(),          "server",
+                  "--disable-agent",    "--data-dir",
+                  dir + "/data",        "--https-listen-port",
                   std::to_string(port), "--write-kubeconfig",
                   dir + "/k.yaml"};
   options.output_path = dir + "/server.log";
