@@ -29,21 +29,6 @@ std::string K1sBinary() {
 
 }  // namespace
 
-uint16_t FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ADD_FAILURE() << "cannot find a free port";
-  }
-  if (fd >= 0) close(fd);
-  return ntohs(addr.sin_port);
-}
-
 std::string KubectlPath() {
   const char* from_env = std::getenv("K1S_KUBECTL");
   return from_env != nullptr && *from_env != '\0' ? from_env : "/usr/bin/kubectl";

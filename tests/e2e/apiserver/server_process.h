@@ -9,13 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "base/testing/free_port.h"
 #include "absl/status/statusor.h"
 #include "base/subprocess.h"
 
 namespace k1s::e2e {
 
-// A free TCP port on 127.0.0.1 (bound and released; good enough for tests on one machine).
-uint16_t FreePort();
+using base::FreePort;
 
 // The kubectl under test: $K1S_KUBECTL when set, else /usr/bin/kubectl.
 std::string KubectlPath();

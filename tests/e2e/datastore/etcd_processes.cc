@@ -33,21 +33,6 @@ std::string ReadLog(const std::string& path) {
 
 }  // namespace
 
-uint16_t FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ADD_FAILURE() << "cannot find a free port";
-  }
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 absl::StatusOr<std::unique_ptr<EtcdProcess>> EtcdProcess::StartK1s(const std::string& data_dir) {
   std::string endpoint = absl::StrCat("127.0.0.1:", FreePort());
   return Launch({K1S_BINARY, "datastore", "--data-dir", data_dir + "/k1s", "--listen-client-urls",

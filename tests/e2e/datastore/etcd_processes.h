@@ -7,14 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "base/testing/free_port.h"
 #include "absl/status/statusor.h"
 #include "base/subprocess.h"
 #include "base/testing/temp_dir.h"
 
 namespace k1s::e2e {
 
-// A free TCP port on 127.0.0.1 (bound and released; good enough for tests on one machine).
-uint16_t FreePort();
+using base::FreePort;
 
 // A server process answering etcd v3 on `endpoint()` ("127.0.0.1:PORT"). Stopped with SIGTERM
 // (then SIGKILL) by the destructor.
