@@ -423,7 +423,15 @@ absl::Status ResourceHandler::CheckNamespace(const api::ResourceType& type, std:
 int32_t ResourceHandler::Serve(const RequestInfo& info, const http::Request& request,
                                const std::shared_ptr<http::ResponseWriter>& writer) {
   Call call{info, request, writer, nullptr, nullptr, Negotiated{}, 200};
-  absl::Status status = Dispatch(call);
+  absl::Status status;
+  try {
+    status = Dispatch(call);
+  } catch (const nlohmann::json::exception& error) {
+    // A field of the wrong JSON type somewhere the kind's rules read it (e.g. "spec": "x"):
+    // the client's mistake, as upstream's decoder would report it, never a crashed worker.
+    status = api::BadRequestError(
+        base::StrCat("the object has a field of the wrong type: ", error.what()));
+  }
   if (!status.ok()) {
     api::HttpError error = api::ToHttpError(status);
     writer->Respond(error.code, http::Headers{{"Content-Type", "application/json"}},
