@@ -12,15 +12,20 @@ ObjectRef MakeCachedObject(const api::ResourceType& type, std::string key, nlohm
                            int64_t revision) {
   auto cached = std::make_shared<CachedObject>();
   nlohmann::json& metadata = object["metadata"];
+  if (!metadata.is_object()) metadata = nlohmann::json::object();
+  auto text = [&metadata](const char* field) {
+    auto it = metadata.find(field);
+    return it != metadata.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
   if (revision > 0) {
     metadata["resourceVersion"] = std::to_string(revision);
   } else {
     metadata.erase("resourceVersion");  // a dry-run object was never stored
   }
   cached->key = std::move(key);
-  cached->namespace_name = metadata.value("namespace", "");
-  cached->name = metadata.value("name", "");
-  cached->uid = metadata.value("uid", "");
+  cached->namespace_name = text("namespace");
+  cached->name = text("name");
+  cached->uid = text("uid");
   cached->revision = revision;
   if (auto labels = metadata.find("labels"); labels != metadata.end() && labels->is_object()) {
     for (const auto& [name, value] : labels->items()) {

@@ -34,9 +34,21 @@ NamespaceFinalizer::~NamespaceFinalizer() { Stop(); }
 
 absl::Status NamespaceFinalizer::Start() {
   if (namespace_type_ == nullptr) return absl::OkStatus();
+  if (absl::Status status = Watch(); !status.ok()) return status;
+  thread_ = std::thread([this] { Run(); });
+  return absl::OkStatus();
+}
+
+absl::Status NamespaceFinalizer::Watch() {
   WatchOptions options;
-  options.send_initial_state = true;
+  options.send_initial_state = true;  // namespaces already terminating are picked up too
   auto sink = [this](const CacheEvent& event) {
+    if (event.type == EventType::kClose) {
+      // The cache ended every watch (a reload): watch again from the run loop.
+      absl::MutexLock lock(&mu_);
+      rewatch_ = true;
+      return false;
+    }
     if (event.object == nullptr || event.type == EventType::kDeleted) return true;
     json ns = json::parse(event.object->json);
     if (ns["metadata"].contains("deletionTimestamp")) {
@@ -49,7 +61,6 @@ absl::Status NamespaceFinalizer::Start() {
       cache_.Watch(*namespace_type_, ObjectFilter{}, options, sink);
   if (!watch.ok()) return watch.status();
   watch_ = *std::move(watch);
-  thread_ = std::thread([this] { Run(); });
   return absl::OkStatus();
 }
 
@@ -59,25 +70,42 @@ void NamespaceFinalizer::Stop() {
     if (stopping_) return;
     stopping_ = true;
   }
-  watch_.reset();
   if (thread_.joinable()) thread_.join();
+  watch_.reset();  // only the run loop replaces it, and it has ended
 }
 
 void NamespaceFinalizer::Run() {
   base::SetCurrentThreadName("ns-finalizer");
   while (true) {
     std::set<std::string> batch;
+    bool rewatch = false;
     {
       absl::MutexLock lock(&mu_);
-      auto ready = [this]()
-                       ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_ || !pending_.empty(); };
+      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+        return stopping_ || rewatch_ || !pending_.empty();
+      };
       mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Seconds(1));
       if (stopping_) return;
       batch.swap(pending_);
+      std::swap(rewatch, rewatch_);
+    }
+    if (rewatch) {
+      watch_.reset();
+      if (absl::Status status = Watch(); !status.ok()) {
+        Log().warn("watch namespaces again: {}", status);
+        absl::MutexLock lock(&mu_);
+        rewatch_ = true;
+      }
     }
     std::set<std::string> retry;
     for (const std::string& name : batch) {
-      if (!Finalize(name)) retry.insert(name);
+      bool done = false;
+      try {
+        done = Finalize(name);
+      } catch (const std::exception& error) {
+        Log().error("namespace {}: {}", name, error.what());
+      }
+      if (!done) retry.insert(name);
     }
     if (!retry.empty()) {
       // Something in those namespaces is still finishing: look again in a second.

@@ -32,6 +32,7 @@ class NamespaceFinalizer {
   void Stop();
 
  private:
+  absl::Status Watch();
   void Run();
   // Deletes what is left in `namespace_name`; true once the namespace could be finalized.
   bool Finalize(const std::string& namespace_name);
@@ -45,6 +46,7 @@ class NamespaceFinalizer {
   absl::Mutex mu_;
   std::set<std::string> pending_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool rewatch_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

@@ -1,5 +1,6 @@
 #include "apiserver/registry.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
@@ -271,7 +272,9 @@ absl::StatusOr<ObjectRef> Registry::WriteUpdate(Stored& current, json object,
   std::string name = old_metadata.value("name", "");
   api::FieldErrors errors = api::ValidateObjectMetaUpdate(metadata, old_metadata, type_.namespaced,
                                                           strategy_->name_rule());
-  if (errors.empty()) errors = strategy_->ValidateUpdate(object, old);
+  // A binding only sets spec.nodeName (checked by the caller); the kind's update rules would
+  // refuse that spec change.
+  if (errors.empty() && subresource != "binding") errors = strategy_->ValidateUpdate(object, old);
   if (!errors.empty()) return api::InvalidError(type_, name, errors);
 
   if (object == old) {
@@ -417,7 +420,9 @@ absl::StatusOr<DeleteResult> Registry::Delete(std::string_view namespace_name,
       }
       continue;
     }
-    int64_t grace_seconds = grace.value_or(0);
+    // Bounded so the deletionTimestamp stays a valid RFC 3339 time (year <= 9999).
+    constexpr int64_t kMaxGraceSeconds = int64_t{100} * 365 * 86400;
+    int64_t grace_seconds = std::clamp<int64_t>(grace.value_or(0), 0, kMaxGraceSeconds);
     if (marked) {
       // Already being deleted: only a shorter grace period changes anything.
       int64_t current_grace = new_metadata.value("deletionGracePeriodSeconds", int64_t{0});

@@ -1,5 +1,6 @@
 #include "apiserver/resource_handler.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -264,7 +265,7 @@ absl::StatusOr<ListParams> ParseListParams(const api::ResourceType& type,
                                            const http::Request& request,
                                            const std::string& namespace_name) {
   ListParams params;
-  params.filter.namespace_name = namespace_name;
+  if (type.namespaced) params.filter.namespace_name = namespace_name;
   if (std::optional<std::string> text = request.Query("labelSelector")) {
     absl::StatusOr<api::LabelSelector> selector = api::LabelSelector::Parse(*text);
     if (!selector.ok()) return api::BadRequestError(std::string(selector.status().message()));
@@ -280,7 +281,8 @@ absl::StatusOr<ListParams> ParseListParams(const api::ResourceType& type,
   }
   absl::StatusOr<std::optional<int64_t>> limit = IntParam(request, "limit");
   if (!limit.ok()) return limit.status();
-  params.limit = std::max<int64_t>(0, limit->value_or(0));
+  // Bounded so that page arithmetic cannot overflow.
+  params.limit = std::clamp<int64_t>(limit->value_or(0), 0, int64_t{1} << 40);
   params.continue_token = request.Query("continue").value_or("");
   params.resource_version = request.Query("resourceVersion");
   params.resource_version_match = request.Query("resourceVersionMatch").value_or("");
@@ -484,8 +486,9 @@ absl::Status ResourceHandler::Dispatch(Call& call) {
     }
     return Create(call);
   }
-  if (verb == "update" && !info.name.empty()) return Update(call);
-  if (verb == "patch" && !info.name.empty()) return Patch(call);
+  const bool writable = !info.name.empty() && info.subresource != "binding";
+  if (verb == "update" && writable) return Update(call);
+  if (verb == "patch" && writable) return Patch(call);
   if (verb == "delete" && info.subresource.empty()) return Delete(call);
   if (verb == "deletecollection" &&
       std::find(type.verbs.begin(), type.verbs.end(), "deletecollection") != type.verbs.end()) {
@@ -534,9 +537,8 @@ absl::Status ResourceHandler::List(Call& call) {
     }
     WatchCache::ListResult result = cache_.List(type, params->filter);
     items = std::move(result.objects);
-    if (params->limit > 0 && static_cast<int64_t>(items.size()) > params->limit) {
-      items.resize(static_cast<size_t>(params->limit));  // resourceVersion=0 with a limit
-    }
+    // resourceVersion=0 ignores the limit and returns everything, as the upstream watch cache
+    // does: informers list that way and must not miss objects.
     list_metadata["resourceVersion"] = std::to_string(result.revision);
   } else {
     int64_t revision = 0;
@@ -568,6 +570,12 @@ absl::Status ResourceHandler::List(Call& call) {
       }
       absl::StatusOr<RangeResponse> response = backend_.Range(range);
       if (!response.ok()) {
+        if (response.status().code() == absl::StatusCode::kOutOfRange &&
+            revision > backend_.CurrentRevision()) {
+          // The datastore answers a future revision like a compacted one; upstream says 504.
+          return api::TimeoutError(base::StrCat("Too large resource version: ", revision,
+                                                ", current: ", backend_.CurrentRevision()));
+        }
         if (response.status().code() == absl::StatusCode::kOutOfRange) {
           if (!params->continue_token.empty()) {
             return api::ExpiredError(
@@ -633,7 +641,8 @@ absl::Status ResourceHandler::Watch(Call& call) {
       return status;
     }
   }
-  int64_t timeout_seconds = params->timeout_seconds.value_or(0);
+  constexpr int64_t kMaxWatchSeconds = int64_t{365} * 86400;
+  int64_t timeout_seconds = std::min(params->timeout_seconds.value_or(0), kMaxWatchSeconds);
   if (timeout_seconds <= 0) {
     // Like upstream: a random timeout between 30 and 60 minutes spreads reconnects out.
     thread_local std::mt19937 random(std::random_device{}());

@@ -216,6 +216,11 @@ class PodStrategy : public Strategy {
         }
       }
     }
+    const json& grace = Member(spec, "terminationGracePeriodSeconds");
+    if (!grace.is_null() && !grace.is_number_integer()) {
+      errors.push_back(api::Invalid("spec.terminationGracePeriodSeconds", grace,
+                                    "must be an integer number of seconds"));
+    }
     const json& restart = Member(spec, "restartPolicy");
     if (restart != "Always" && restart != "OnFailure" && restart != "Never") {
       errors.push_back(
@@ -249,7 +254,13 @@ class PodStrategy : public Strategy {
         phase == "Failed") {
       return std::nullopt;
     }
-    int64_t grace = requested.value_or(spec.value("terminationGracePeriodSeconds", int64_t{30}));
+    int64_t grace = 30;
+    if (requested) {
+      grace = *requested;
+    } else if (const json& configured = Member(spec, "terminationGracePeriodSeconds");
+               configured.is_number_integer()) {
+      grace = configured.get<int64_t>();
+    }
     if (grace <= 0) return std::nullopt;
     return grace;
   }
@@ -266,7 +277,7 @@ class PodStrategy : public Strategy {
       }
     }
     for (const char* field :
-         {"activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds", "nodeName"}) {
+         {"activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds"}) {
       spec.erase(field);
     }
     return spec;
@@ -359,6 +370,12 @@ class ServiceStrategy : public Strategy {
       if (ports.size() > 1 && name.empty()) errors.push_back(api::Required(path + ".name"));
       if (!name.empty() && !names.insert(name).second) {
         errors.push_back(api::Duplicate(path + ".name", name));
+      }
+      const json& node_port = Member(port, "nodePort");
+      if (!node_port.is_null() && (!node_port.is_number_integer() || node_port.get<int64_t>() < 0 ||
+                                   node_port.get<int64_t>() > 65535)) {
+        errors.push_back(
+            api::Invalid(path + ".nodePort", node_port, "must be between 1 and 65535, inclusive"));
       }
       const json& protocol = Member(port, "protocol");
       if (protocol != "TCP" && protocol != "UDP" && protocol != "SCTP") {

@@ -120,7 +120,7 @@ absl::Status WatchCache::Load() {
   absl::StatusOr<std::unique_ptr<WatchHandle>> handle = backend_.Watch(
       watch, [this](WatchResponse response) { OnDatastoreMessage(std::move(response)); });
   if (!handle.ok()) return handle.status();
-  datastore_watch_ = *std::move(handle);
+  SetDatastoreWatch(std::shared_ptr<WatchHandle>(std::move(*handle)));
   return absl::OkStatus();
 }
 
@@ -141,16 +141,43 @@ void WatchCache::Stop() {
     if (stopping_) return;
     stopping_ = true;
   }
-  datastore_watch_.reset();
+  SetDatastoreWatch(nullptr);
   if (thread_.joinable()) thread_.join();
-  absl::MutexLock lock(&mu_);
-  for (auto& state : states_) {
-    for (auto& [id, watcher] : state->watchers) {
-      watcher->sink(CacheEvent{EventType::kClose, revision_, nullptr, nullptr});
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& state : states_) {
+      for (auto& [id, watcher] : state->watchers) {
+        watcher->sink(CacheEvent{EventType::kClose, revision_, nullptr, nullptr});
+        retired_.push_back(std::move(watcher));
+      }
+      state->watchers.clear();
     }
-    state->watchers.clear();
+    watchers_ = 0;
   }
-  watchers_ = 0;
+  DestroyRetired();
+}
+
+void WatchCache::DestroyRetired() {
+  std::vector<std::unique_ptr<Watcher>> retired;
+  {
+    absl::MutexLock lock(&mu_);
+    retired.swap(retired_);
+  }
+}
+
+std::shared_ptr<WatchHandle> WatchCache::DatastoreWatch() {
+  absl::MutexLock lock(&handle_mu_);
+  return datastore_watch_;
+}
+
+void WatchCache::SetDatastoreWatch(std::shared_ptr<WatchHandle> handle) {
+  std::shared_ptr<WatchHandle> old;
+  {
+    absl::MutexLock lock(&handle_mu_);
+    old = std::move(datastore_watch_);
+    datastore_watch_ = std::move(handle);
+  }
+  old.reset();  // cancels the previous watch outside the lock
 }
 
 void WatchCache::OnDatastoreMessage(WatchResponse response) {
@@ -171,18 +198,35 @@ void WatchCache::Run() {
       if (stopping_) return;
       batch.swap(queue_);
     }
-    absl::MutexLock lock(&mu_);
-    for (const WatchResponse& response : batch) Apply(response);
+    ApplyBatch(batch);
+    DestroyRetired();
+  }
+}
+
+void WatchCache::ApplyBatch(const std::deque<WatchResponse>& batch) {
+  absl::MutexLock lock(&mu_);
+  for (const WatchResponse& response : batch) {
+    try {
+      Apply(response);
+    } catch (const std::exception& error) {
+      // A stored value this cache cannot read must not take the process down.
+      Log().error("watch cache: skipping a datastore message at revision {}: {}", response.revision,
+                  error.what());
+      revision_ = std::max(revision_, response.revision);
+    }
+  }
+  {
     if (reload_needed_) {
       Log().warn("datastore watch ended unexpectedly; reloading and ending every watch");
       for (auto& state : states_) {
         for (auto& [id, watcher] : state->watchers) {
           watcher->sink(CacheEvent{EventType::kClose, revision_, nullptr, nullptr});
         }
+        for (auto& [id, watcher] : state->watchers) retired_.push_back(std::move(watcher));
         state->watchers.clear();
       }
       watchers_ = 0;
-      datastore_watch_.reset();
+      SetDatastoreWatch(nullptr);
       absl::Status status = Load();
       if (status.ok()) {
         reload_needed_ = false;
@@ -280,6 +324,7 @@ void WatchCache::Deliver(TypeState& state, const CacheEvent& event) {
     if (keep) {
       ++it;
     } else {
+      retired_.push_back(std::move(it->second));
       it = state.watchers.erase(it);
       --watchers_;
     }
@@ -302,6 +347,7 @@ void WatchCache::Tick() {
       if (keep) {
         ++it;
       } else {
+        retired_.push_back(std::move(it->second));
         it = state->watchers.erase(it);
         --watchers_;
       }
@@ -334,7 +380,7 @@ absl::Status WatchCache::WaitForRevision(int64_t revision, absl::Duration timeou
       absl::MutexLock lock(&queue_mu_);
       if (stopping_) return absl::UnavailableError("watch cache stopped");
     }
-    if (datastore_watch_ != nullptr) datastore_watch_->RequestProgress();
+    if (std::shared_ptr<WatchHandle> handle = DatastoreWatch()) handle->RequestProgress();
     slice = std::min(absl::Milliseconds(50), deadline - absl::Now());
   }
 }
@@ -420,8 +466,15 @@ absl::StatusOr<std::unique_ptr<WatchCache::Registration>> WatchCache::Watch(
 }
 
 void WatchCache::Unregister(TypeState* state, uint64_t id) {
-  absl::MutexLock lock(&mu_);
-  if (state->watchers.erase(id) > 0) --watchers_;
+  std::unique_ptr<Watcher> removed;  // destroyed after the lock is released
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = state->watchers.find(id);
+    if (it == state->watchers.end()) return;
+    removed = std::move(it->second);
+    state->watchers.erase(it);
+    --watchers_;
+  }
 }
 
 int64_t WatchCache::watcher_count() const {

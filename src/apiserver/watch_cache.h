@@ -114,6 +114,7 @@ class WatchCache {
   TypeState* StateForKey(const std::string& key) const;
   void OnDatastoreMessage(WatchResponse response);
   void Run();
+  void ApplyBatch(const std::deque<WatchResponse>& batch) ABSL_LOCKS_EXCLUDED(mu_);
   void Apply(const WatchResponse& response) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Deliver(TypeState& state, const CacheEvent& event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Tick() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -135,7 +136,16 @@ class WatchCache {
   uint64_t next_watcher_id_ ABSL_GUARDED_BY(mu_) = 1;
   int64_t watchers_ ABSL_GUARDED_BY(mu_) = 0;
   std::chrono::milliseconds bookmark_interval_ ABSL_GUARDED_BY(mu_){60'000};
-  std::unique_ptr<WatchHandle> datastore_watch_;
+  // Watchers removed while mu_ was held; destroyed after it is released, because dropping a
+  // sink can release the last reference to a connection whose cleanup unregisters a watch.
+  std::vector<std::unique_ptr<Watcher>> retired_ ABSL_GUARDED_BY(mu_);
+  void DestroyRetired() ABSL_LOCKS_EXCLUDED(mu_);
+
+  // The datastore watch: replaced on reload, used by readers asking for progress.
+  absl::Mutex handle_mu_;
+  std::shared_ptr<WatchHandle> datastore_watch_ ABSL_GUARDED_BY(handle_mu_);
+  std::shared_ptr<WatchHandle> DatastoreWatch() ABSL_LOCKS_EXCLUDED(handle_mu_);
+  void SetDatastoreWatch(std::shared_ptr<WatchHandle> handle) ABSL_LOCKS_EXCLUDED(handle_mu_);
   std::thread thread_;
 };
 

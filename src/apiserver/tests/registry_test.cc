@@ -243,5 +243,36 @@ TEST_F(RegistryTest, PodBoundToANodeDeletesGracefully) {
   EXPECT_TRUE(forced->deleted);
 }
 
+TEST_F(RegistryTest, OnlyBindingAssignsANode) {
+  auto registry = Make(TypeOf("", "Pod"));
+  json pod = {{"metadata", {{"name", "p"}}},
+              {"spec", {{"containers", {{{"name", "c"}, {"image", "busybox"}}}}}}};
+  registry->Create("default", pod, {}).IgnoreError();
+  absl::StatusOr<ObjectRef> moved =
+      registry->Patch("default", "p", PatchType::kMerge, {{"spec", {{"nodeName", "n1"}}}}, "", {});
+  EXPECT_EQ(api::ToHttpError(moved.status()).code, 422);
+  auto bind = [](json& object) {
+    object["spec"]["nodeName"] = "n1";
+    return absl::OkStatus();
+  };
+  absl::StatusOr<ObjectRef> bound = registry->GuaranteedUpdate("default", "p", bind, "binding", {});
+  ASSERT_TRUE(bound.ok()) << bound.status();
+  EXPECT_EQ(Parse(*bound)["spec"]["nodeName"], "n1");
+}
+
+TEST_F(RegistryTest, HugeGracePeriodsStayValidTimestamps) {
+  auto registry = Make(TypeOf("", "Pod"));
+  json pod = {
+      {"metadata", {{"name", "p"}}},
+      {"spec", {{"nodeName", "n1"}, {"containers", {{{"name", "c"}, {"image", "busybox"}}}}}}};
+  registry->Create("default", pod, {}).IgnoreError();
+  DeleteOptions options;
+  options.grace_period_seconds = int64_t{300'000'000'000};
+  absl::StatusOr<DeleteResult> marked = registry->Delete("default", "p", options);
+  ASSERT_TRUE(marked.ok()) << marked.status();
+  std::string timestamp = Parse(marked->object)["metadata"]["deletionTimestamp"];
+  EXPECT_EQ(timestamp.size(), 20u) << timestamp;  // "YYYY-MM-DDTHH:MM:SSZ"
+}
+
 }  // namespace
 }  // namespace k1s::apiserver
