@@ -6,12 +6,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <regex>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "base/files.h"
 
 namespace k1s::e2e {
@@ -117,8 +121,25 @@ std::string Etcdctl(const std::string& endpoint, const std::string& args, int ti
   return Sh(endpoint, "etcdctl --endpoints=$EP " + args + " 2>&1", timeout_seconds);
 }
 
+std::string SortAttachedKeys(const std::string& output) {
+  // etcd lists a lease's keys in Go map order, which changes from run to run.
+  static const std::regex kAttached("attached keys\\(\\[([^\\]]*)\\]\\)");
+  std::string out;
+  auto begin = std::sregex_iterator(output.begin(), output.end(), kAttached);
+  size_t copied = 0;
+  for (auto it = begin; it != std::sregex_iterator(); ++it) {
+    std::istringstream words((*it)[1].str());
+    std::vector<std::string> keys{std::istream_iterator<std::string>(words), {}};
+    std::sort(keys.begin(), keys.end());
+    out += output.substr(copied, static_cast<size_t>(it->position()) - copied);
+    out += "attached keys([" + absl::StrJoin(keys, " ") + "])";
+    copied = static_cast<size_t>(it->position() + it->length());
+  }
+  return out + output.substr(copied);
+}
+
 std::string Normalize(const std::string& output, const std::string& endpoint) {
-  std::string out = output;
+  std::string out = SortAttachedKeys(output);
   size_t at;
   while ((at = out.find(endpoint)) != std::string::npos) out.replace(at, endpoint.size(), "<ep>");
   static const std::regex kHeaderIds("\"(cluster_id|member_id|raft_term)\":[0-9]+,?");

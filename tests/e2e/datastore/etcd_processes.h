@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "base/testing/free_port.h"
 #include "absl/status/statusor.h"
 #include "base/subprocess.h"
+#include "base/testing/free_port.h"
 #include "base/testing/temp_dir.h"
 
 namespace k1s::e2e {
@@ -57,5 +57,7 @@ std::string Etcdctl(const std::string& endpoint, const std::string& args, int ti
 // Replaces what legitimately differs between two etcd servers: the endpoint's port, lease and
 // member ids, cluster/member ids and raft terms in JSON headers, latencies.
 std::string Normalize(const std::string& output, const std::string& endpoint);
+// The output with every "attached keys([...])" list sorted (etcd's order is random).
+std::string SortAttachedKeys(const std::string& output);
 
 }  // namespace k1s::e2e

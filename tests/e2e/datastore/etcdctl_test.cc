@@ -119,7 +119,7 @@ const Step& Find(const std::vector<Step>& steps, const std::string& name) {
 void ExpectContains(const std::vector<Step>& steps, const std::string& name,
                     const std::string& needle) {
   const Step& step = Find(steps, name);
-  EXPECT_TRUE(absl::StrContains(step.output, needle))
+  EXPECT_TRUE(absl::StrContains(SortAttachedKeys(step.output), needle))
       << "step '" << name << "' lacks '" << needle << "':\n"
       << step.output;
 }
