@@ -113,6 +113,16 @@ absl::Status ConflictError(const ResourceType& type, std::string_view name,
                    Details(type, name));
 }
 
+absl::Status ApplyConflictError(std::string_view message,
+                                const std::vector<std::pair<std::string, std::string>>& conflicts) {
+  nlohmann::json causes = nlohmann::json::array();
+  for (const auto& [cause_message, field] : conflicts) {
+    causes.push_back(
+        {{"reason", "FieldManagerConflict"}, {"message", cause_message}, {"field", field}});
+  }
+  return MakeError(409, "Conflict", std::string(message), {{"causes", std::move(causes)}});
+}
+
 absl::Status InvalidError(const ResourceType& type, std::string_view name,
                           const FieldErrors& errors) {
   nlohmann::json details = {{"name", name}};
@@ -169,6 +179,20 @@ absl::Status InternalError(std::string_view message) {
 
 absl::Status TimeoutError(std::string_view message) {
   return MakeError(504, "Timeout", std::string(message));
+}
+
+absl::Status TooManyRequestsError(std::string_view message, int32_t retry_after_seconds,
+                                  const std::vector<ErrorCause>& causes) {
+  nlohmann::json details = nlohmann::json::object();
+  if (!causes.empty()) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const ErrorCause& cause : causes) {
+      list.push_back({{"reason", cause.reason}, {"message", cause.message}});
+    }
+    details["causes"] = std::move(list);
+  }
+  if (retry_after_seconds > 0) details["retryAfterSeconds"] = retry_after_seconds;
+  return MakeError(429, "TooManyRequests", std::string(message), std::move(details));
 }
 
 HttpError ToHttpError(const absl::Status& status) {

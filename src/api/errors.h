@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -23,6 +24,11 @@ absl::Status AlreadyExistsError(const ResourceType& type, std::string_view name)
 // 409 Conflict: `Operation cannot be fulfilled on configmaps "foo": <detail>`.
 absl::Status ConflictError(const ResourceType& type, std::string_view name,
                            std::string_view detail);
+// 409 Conflict of a server-side apply (upstream's NewApplyConflict): `message` as is, no
+// details name/kind, one cause {reason FieldManagerConflict, message, field} per conflict given
+// as (message, field), e.g. ("conflict with \"kubectl\" using apps/v1", ".spec.replicas").
+absl::Status ApplyConflictError(std::string_view message,
+                                const std::vector<std::pair<std::string, std::string>>& conflicts);
 // The detail of an update whose resourceVersion is stale.
 inline constexpr std::string_view kStaleObjectDetail =
     "the object has been modified; please apply your changes to the latest version and try again";
@@ -49,6 +55,14 @@ absl::Status UnprocessableError(std::string_view message);
 absl::Status InternalError(std::string_view message);
 // 504 Timeout.
 absl::Status TimeoutError(std::string_view message);
+// 429 with details.retryAfterSeconds and causes (reason, message), as an eviction blocked by a
+// PodDisruptionBudget answers.
+struct ErrorCause {
+  std::string reason;
+  std::string message;
+};
+absl::Status TooManyRequestsError(std::string_view message, int32_t retry_after_seconds,
+                                  const std::vector<ErrorCause>& causes);
 
 // A metav1.Status failure and its HTTP code, for any absl::Status that is not OK.
 struct HttpError {

@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "api/proto/admissionregistration_v1.pb.h"
+#include "api/proto/apiextensions_v1.pb.h"
 #include "api/proto/apps_v1.pb.h"
 #include "api/proto/authentication_v1.pb.h"
 #include "api/proto/authorization_v1.pb.h"
@@ -68,25 +69,6 @@ constexpr std::string_view kQuantity = "k8s.io.apimachinery.pkg.api.resource.Qua
 constexpr std::string_view kQuantityValue = "k8s.io.apimachinery.pkg.api.resource.QuantityValue";
 constexpr std::string_view kRawExtension = "k8s.io.apimachinery.pkg.runtime.RawExtension";
 
-// Go embedded structs (`json:""` / `json:",inline"` in types.go): a nested message on the wire,
-// flattened into the parent in JSON.
-constexpr std::array<std::string_view, 14> kInlineFields = {
-    "k8s.io.api.core.v1.Volume.volumeSource",
-    "k8s.io.api.core.v1.PersistentVolumeSpec.persistentVolumeSource",
-    "k8s.io.api.core.v1.SecretProjection.localObjectReference",
-    "k8s.io.api.core.v1.ConfigMapVolumeSource.localObjectReference",
-    "k8s.io.api.core.v1.ConfigMapProjection.localObjectReference",
-    "k8s.io.api.core.v1.ConfigMapKeySelector.localObjectReference",
-    "k8s.io.api.core.v1.SecretKeySelector.localObjectReference",
-    "k8s.io.api.core.v1.ConfigMapEnvSource.localObjectReference",
-    "k8s.io.api.core.v1.SecretEnvSource.localObjectReference",
-    "k8s.io.api.core.v1.Probe.handler",
-    "k8s.io.api.core.v1.EphemeralContainer.ephemeralContainerCommon",
-    "k8s.io.api.networking.v1.IngressRule.ingressRuleValue",
-    "k8s.io.api.admissionregistration.v1.NamedRuleWithOperations.ruleWithOperations",
-    "k8s.io.api.admissionregistration.v1.RuleWithOperations.rule",
-};
-
 // Go named slice types marked +protobuf.nullable: a message {repeated items = 1} on the wire, a
 // plain JSON array.
 constexpr std::array<std::string_view, 4> kListWrappers = {
@@ -110,9 +92,11 @@ bool Contains(const std::array<std::string_view, N>& list, std::string_view name
   return false;
 }
 
+// Go embedded structs (`json:",inline"` in types.go, the k1s `inline` option): a nested message
+// on the wire, flattened into the parent in JSON.
 bool IsInline(const FieldDescriptor& field) {
   return field.type() == FieldDescriptor::TYPE_MESSAGE && !field.is_repeated() &&
-         Contains(kInlineFields, field.full_name());
+         field.options().GetExtension(k1s::k8spb::inline_);
 }
 
 // Debian's abseil has its own string_view type.
@@ -157,6 +141,8 @@ void RegisterGeneratedFiles() {
         api::node::v1::RuntimeClass::descriptor(),
         api::admissionregistration::v1::ValidatingWebhookConfiguration::descriptor(),
         api::flowcontrol::v1::FlowSchema::descriptor(),
+        k8s::io::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition::
+            descriptor(),
     };
     return all[0] != nullptr;
   }();

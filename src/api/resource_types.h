@@ -10,6 +10,16 @@
 
 namespace k1s::api {
 
+// One column of a custom resource's table (a CRD's additionalPrinterColumns).
+struct PrinterColumn {
+  std::string name;
+  std::string type;    // integer, number, string, boolean, date
+  std::string format;  // OpenAPI format, e.g. "int32", "byte", "date-time"
+  std::string description;
+  int32_t priority = 0;   // 0 = default view, more = wide only
+  std::string json_path;  // ".spec.replicas"
+};
+
 struct ResourceType {
   std::string group;     // "" for the core group
   std::string version;   // "v1"
@@ -30,6 +40,11 @@ struct ResourceType {
   std::string stored_as_group;
   std::string stored_as_kind;
   bool is_view() const { return !stored_as_kind.empty(); }
+  // Set for types served from a CustomResourceDefinition (the CRD's name); their tables use
+  // `printer_columns` instead of a built-in printer.
+  std::string custom_resource_definition;
+  std::vector<PrinterColumn> printer_columns;
+  bool is_custom() const { return !custom_resource_definition.empty(); }
 
   // True for kinds whose main write path keeps .status as stored (status is owned by the
   // status subresource). Upstream does this for kinds that have a status subresource.

@@ -608,8 +608,25 @@ std::vector<std::string> IsValidLabelValue(std::string_view value) {
   return errs;
 }
 
+std::vector<std::string> IsDns1035Label(std::string_view value) {
+  std::vector<std::string> errs;
+  if (static_cast<int64_t>(value.size()) > kDns1123LabelMaxLength) {
+    errs.push_back(MaxLenCharacters(kDns1123LabelMaxLength));
+  }
+  bool starts_with_letter = !value.empty() && value.front() >= 'a' && value.front() <= 'z';
+  if (!starts_with_letter || !MatchesDnsLabel(value)) {
+    errs.push_back(RegexError(
+        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
+        "alphabetic character, and end with an alphanumeric character",
+        "[a-z]([-a-z0-9]*[a-z0-9])?", {"my-name", "abc-123"}));
+  }
+  return errs;
+}
+
 std::vector<std::string> ValidateName(std::string_view name, NameRule rule, bool prefix) {
   switch (rule) {
+    case NameRule::kDns1035Label:
+      return IsDns1035Label(prefix ? MaskTrailingDash(name) : std::string(name));
     case NameRule::kDnsSubdomain:
       return IsDns1123Subdomain(prefix ? MaskTrailingDash(name) : std::string(name));
     case NameRule::kDnsLabel:

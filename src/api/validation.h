@@ -64,12 +64,15 @@ std::vector<std::string> IsDns1123Subdomain(std::string_view value);
 std::vector<std::string> IsDns1123Label(std::string_view value);
 std::vector<std::string> IsQualifiedName(std::string_view value);  // label and annotation keys
 std::vector<std::string> IsValidLabelValue(std::string_view value);
+// RFC 1035 label: like a DNS-1123 label but starting with a letter (service names).
+std::vector<std::string> IsDns1035Label(std::string_view value);
 
 // How a kind's metadata.name is checked (upstream ValidateNameFunc).
 enum class NameRule {
   kDnsSubdomain,  // most kinds
   kDnsLabel,      // namespaces, services...
   kPathSegment,   // RBAC and others: not "." or "..", no "/" or "%"
+  kDns1035Label,  // services: a label that starts with a letter
 };
 // Messages for a name under `rule`; `prefix` is true for generateName, which upstream checks
 // as if its trailing '-' were a letter.

@@ -1,8 +1,10 @@
 #include "apiserver/apiserver.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -12,6 +14,8 @@
 #include "api/errors.h"
 #include "api/resource_types.h"
 #include "apiserver/bootstrap.h"
+#include "apiserver/crd_controller.h"
+#include "apiserver/custom_resource_strategy.h"
 #include "apiserver/discovery.h"
 #include "apiserver/media_types.h"
 #include "apiserver/metrics.h"
@@ -98,7 +102,10 @@ class ApiServer::Impl {
   StrategyContext context_;
   std::unique_ptr<WatchCache> cache_;
   std::unique_ptr<ResourceHandler> resources_;
-  std::unique_ptr<Discovery> discovery_;
+  // Rebuilt when custom resource types come or go; readers take a snapshot.
+  absl::Mutex documents_mu_;
+  std::shared_ptr<const Discovery> discovery_ ABSL_GUARDED_BY(documents_mu_);
+  std::unique_ptr<CrdController> crd_controller_;
   std::unique_ptr<OpenApi> openapi_;
   std::unique_ptr<NamespaceFinalizer> namespace_finalizer_;
   Metrics metrics_;
@@ -112,6 +119,11 @@ class ApiServer::Impl {
                    http::ResponseWriter& writer, int32_t* code);
   bool ServeDiscovery(std::string_view path, const http::Request& request,
                       http::ResponseWriter& writer, int32_t* code);
+  std::shared_ptr<const Discovery> CurrentDiscovery() ABSL_LOCKS_EXCLUDED(documents_mu_);
+  // Recomputes discovery (and OpenAPI) from the types served now.
+  void RebuildDocuments() ABSL_LOCKS_EXCLUDED(documents_mu_);
+  OpenApi::ExtraSchemas CustomResourceSchemas();
+  bool openapi_has_custom_ = false;  // only the CRD controller's thread rebuilds
 };
 
 absl::Status ApiServer::Impl::Start(base::StopSignal& stop) {
@@ -138,9 +150,8 @@ absl::Status ApiServer::Impl::Start(base::StopSignal& stop) {
        cache_->List(*resources_->FindType("", "Service"), ObjectFilter{}).objects) {
     ReserveServiceAllocations(json::parse(service->json), context_);
   }
-  discovery_ = std::make_unique<Discovery>(
-      types_, base::StrCat(options_.advertise_address, ":", options_.port));
   openapi_ = std::make_unique<OpenApi>(types_);
+  RebuildDocuments();
   metrics_.AddGauge("apiserver_registered_watchers",
                     "Number of watches currently served from the watch cache.",
                     [this] { return static_cast<double>(cache_->watcher_count()); });
@@ -156,6 +167,9 @@ absl::Status ApiServer::Impl::Start(base::StopSignal& stop) {
   bootstrapped_ = true;
   namespace_finalizer_ = std::make_unique<NamespaceFinalizer>(*resources_, *cache_, types_);
   if (absl::Status status = namespace_finalizer_->Start(); !status.ok()) return status;
+  crd_controller_ = std::make_unique<CrdController>(
+      *resources_, *cache_, clock_, MakeCustomResourceStrategy, [this] { RebuildDocuments(); });
+  if (absl::Status status = crd_controller_->Start(); !status.ok()) return status;
 
   http::ServerOptions server_options;
   server_options.name = "apiserver";
@@ -177,6 +191,7 @@ void ApiServer::Impl::Stop() {
   // The HTTP server ends every watch stream first, so no watcher outlives the cache.
   if (server_ != nullptr) server_->Stop();
   if (namespace_finalizer_ != nullptr) namespace_finalizer_->Stop();
+  if (crd_controller_ != nullptr) crd_controller_->Stop();
   if (cache_ != nullptr) cache_->Stop();
 }
 
@@ -326,6 +341,63 @@ void ApiServer::Impl::ServeHealth(std::string_view path, const http::Request& re
                  std::move(body));
 }
 
+std::shared_ptr<const Discovery> ApiServer::Impl::CurrentDiscovery() {
+  absl::MutexLock lock(&documents_mu_);
+  return discovery_;
+}
+
+void ApiServer::Impl::RebuildDocuments() {
+  // Built-in types keep the catalog's order; custom ones follow, sorted, so discovery is stable.
+  std::vector<api::ResourceType> served = types_;
+  std::vector<api::ResourceType> custom;
+  for (const api::ResourceType* type : resources_->ServedTypes()) {
+    if (type->is_custom()) custom.push_back(*type);
+  }
+  std::sort(custom.begin(), custom.end(), [](const api::ResourceType& a, const api::ResourceType& b) {
+    return std::tie(a.group, a.plural, a.version) < std::tie(b.group, b.plural, b.version);
+  });
+  served.insert(served.end(), custom.begin(), custom.end());
+  auto discovery = std::make_shared<const Discovery>(
+      served, base::StrCat(options_.advertise_address, ":", options_.port));
+  {
+    absl::MutexLock lock(&documents_mu_);
+    discovery_ = std::move(discovery);
+  }
+  // The built-in documents were made with the OpenApi; only custom types change them later.
+  if (!custom.empty() || openapi_has_custom_) {
+    openapi_->Rebuild(served, CustomResourceSchemas());
+    openapi_has_custom_ = !custom.empty();
+  }
+}
+
+OpenApi::ExtraSchemas ApiServer::Impl::CustomResourceSchemas() {
+  OpenApi::ExtraSchemas schemas;
+  const api::ResourceType* crds = resources_->FindType("apiextensions.k8s.io",
+                                                       "CustomResourceDefinition");
+  if (crds == nullptr) return schemas;
+  for (const ObjectRef& object : cache_->List(*crds, ObjectFilter{}).objects) {
+    json crd = json::parse(object->json);
+    const json& spec = crd.value("spec", json::object());
+    if (!spec.is_object() || !spec.contains("versions") || !spec["versions"].is_array()) continue;
+    const std::string group = spec.value("group", "");
+    const std::string kind = spec.value("names", json::object()).value("kind", "");
+    // Upstream names a CRD's definition by its reversed group: com.example.v1.Widget.
+    std::vector<std::string> labels = absl::StrSplit(group, '.');
+    std::reverse(labels.begin(), labels.end());
+    for (const json& version : spec["versions"]) {
+      if (!version.is_object() || !version.value("served", false)) continue;
+      const json& wrapper = version.value("schema", json::object());
+      json schema = wrapper.is_object() ? wrapper.value("openAPIV3Schema", json::object())
+                                        : json::object();
+      const std::string name = version.value("name", "");
+      schema["x-kubernetes-group-version-kind"] =
+          json::array({{{"group", group}, {"version", name}, {"kind", kind}}});
+      schemas[base::StrCat(absl::StrJoin(labels, "."), ".", name, ".", kind)] = std::move(schema);
+    }
+  }
+  return schemas;
+}
+
 bool ApiServer::Impl::ServeDiscovery(std::string_view path, const http::Request& request,
                                      http::ResponseWriter& writer, int32_t* code) {
   std::string trimmed(path);
@@ -337,19 +409,20 @@ bool ApiServer::Impl::ServeDiscovery(std::string_view path, const http::Request&
       Negotiate(request.headers.Get("Accept").value_or(""), aggregated_allowed);
   bool aggregated = negotiated && negotiated->representation == Representation::kDiscoveryV2;
   std::optional<std::string> body;
+  std::shared_ptr<const Discovery> discovery = CurrentDiscovery();
   if (segments[0] == "api") {
     if (segments.size() == 1) {
-      body = aggregated ? discovery_->core_aggregated() : discovery_->core_versions();
+      body = aggregated ? discovery->core_aggregated() : discovery->core_versions();
     } else if (segments.size() == 2) {
-      body = discovery_->ResourceList(segments[1]);
+      body = discovery->ResourceList(segments[1]);
     }
   } else if (segments[0] == "apis") {
     if (segments.size() == 1) {
-      body = aggregated ? discovery_->groups_aggregated() : discovery_->group_list();
+      body = aggregated ? discovery->groups_aggregated() : discovery->group_list();
     } else if (segments.size() == 2) {
-      body = discovery_->Group(segments[1]);
+      body = discovery->Group(segments[1]);
     } else if (segments.size() == 3) {
-      body = discovery_->ResourceList(segments[1] + "/" + segments[2]);
+      body = discovery->ResourceList(segments[1] + "/" + segments[2]);
     }
   }
   if (!body) return false;

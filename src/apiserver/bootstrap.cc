@@ -40,6 +40,35 @@ Registry& Must(ResourceHandler& resources, const char* group, const char* plural
   return *registry;  // the built-in catalog always has these
 }
 
+// The two system priority classes every cluster has; their names and values are fixed upstream
+// (critical add-ons and node agents schedule with them).
+absl::Status EnsureSystemPriorityClasses(ResourceHandler& resources) {
+  struct SystemClass {
+    const char* name;
+    int64_t value;
+    const char* description;
+  };
+  const SystemClass classes[] = {
+      {"system-node-critical", 2000001000, "For pods a node cannot work without."},
+      {"system-cluster-critical", 2000000000,
+       "For pods the cluster cannot work without; they may still move between nodes."},
+  };
+  Registry& priority_classes = Must(resources, "scheduling.k8s.io", "priorityclasses");
+  for (const SystemClass& system : classes) {
+    json object = {{"apiVersion", "scheduling.k8s.io/v1"},
+                   {"kind", "PriorityClass"},
+                   {"metadata", {{"name", system.name}}},
+                   {"value", system.value},
+                   {"description", system.description},
+                   {"preemptionPolicy", "PreemptLowerPriority"}};
+    if (absl::Status status = CreateIfMissing(priority_classes, "", std::move(object));
+        !status.ok()) {
+      return status;
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status EnsureBootstrapObjects(ResourceHandler& resources, const BootstrapOptions& options) {
@@ -50,6 +79,7 @@ absl::Status EnsureBootstrapObjects(ResourceHandler& resources, const BootstrapO
       return status;
     }
   }
+  if (absl::Status status = EnsureSystemPriorityClasses(resources); !status.ok()) return status;
   json labels = {{"component", "apiserver"}, {"provider", "kubernetes"}};
   json service = {
       {"apiVersion", "v1"},

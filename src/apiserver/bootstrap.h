@@ -2,7 +2,8 @@
 // The objects every cluster has from its first second, as kube-apiserver's bootstrap controller
 // makes them: the namespaces default, kube-system, kube-public and kube-node-lease, and the
 // `kubernetes` Service (the first service IP, port 443) with its Endpoints and EndpointSlice
-// pointing at this server. Existing objects are kept; endpoints follow a changed address.
+// pointing at this server, and the system-node-critical and system-cluster-critical priority
+// classes. Existing objects are kept; endpoints follow a changed address.
 #include <cstdint>
 #include <string>
 

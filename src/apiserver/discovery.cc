@@ -10,14 +10,19 @@ using nlohmann::json;
 const std::vector<std::string> kStatusVerbs = {"get", "patch", "update"};
 
 struct SubresourceInfo {
+  std::string group;
+  std::string version;
   std::string kind;
   std::vector<std::string> verbs;
 };
 
+// The kind a subresource answers with and its verbs, as upstream's discovery lists them.
 SubresourceInfo Subresource(const api::ResourceType& type, const std::string& name) {
-  if (name == "binding") return {"Binding", {"create"}};
-  if (name == "finalize") return {type.kind, {"update"}};
-  return {type.kind, kStatusVerbs};
+  if (name == "binding") return {"", "v1", "Binding", {"create"}};
+  if (name == "eviction") return {"policy", "v1", "Eviction", {"create"}};
+  if (name == "scale") return {"autoscaling", "v1", "Scale", kStatusVerbs};
+  if (name == "finalize") return {type.group, type.version, type.kind, {"update"}};
+  return {type.group, type.version, type.kind, kStatusVerbs};
 }
 
 json ResourceListJson(const std::string& group_version,
@@ -39,6 +44,8 @@ json ResourceListJson(const std::string& group_version,
                         {"namespaced", type->namespaced},
                         {"kind", info.kind},
                         {"verbs", info.verbs}};
+      if (info.group != type->group) sub_entry["group"] = info.group;
+      if (info.version != type->version) sub_entry["version"] = info.version;
       resources.push_back(std::move(sub_entry));
     }
   }
@@ -61,10 +68,10 @@ json AggregatedResource(const api::ResourceType& type) {
     json subresources = json::array();
     for (const std::string& sub : type.subresources) {
       SubresourceInfo info = Subresource(type, sub);
-      std::string group = info.kind == "Binding" ? "" : type.group;
       subresources.push_back(
           {{"subresource", sub},
-           {"responseKind", {{"group", group}, {"version", type.version}, {"kind", info.kind}}},
+           {"responseKind",
+            {{"group", info.group}, {"version", info.version}, {"kind", info.kind}}},
            {"verbs", info.verbs}});
     }
     entry["subresources"] = std::move(subresources);

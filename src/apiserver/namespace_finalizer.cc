@@ -25,7 +25,6 @@ NamespaceFinalizer::NamespaceFinalizer(ResourceHandler& resources, WatchCache& c
                                        const std::vector<api::ResourceType>& types)
     : resources_(resources), cache_(cache) {
   for (const api::ResourceType& type : types) {
-    if (type.namespaced && !type.is_view()) namespaced_types_.push_back(&type);
     if (type.group.empty() && type.kind == "Namespace") namespace_type_ = &type;
   }
 }
@@ -121,8 +120,11 @@ bool NamespaceFinalizer::Finalize(const std::string& namespace_name) {
   bool empty = true;
   DeleteOptions options;
   options.propagation_policy = "Background";
-  for (const api::ResourceType* type : namespaced_types_) {
+  // Served types change as custom resources come and go: ask each time.
+  for (const api::ResourceType* type : resources_.ServedTypes()) {
+    if (!type->namespaced || type->is_view()) continue;
     Registry* registry = resources_.Find(type->group, type->version, type->plural);
+    if (registry == nullptr) continue;  // removed a moment ago
     ObjectFilter filter;
     filter.namespace_name = namespace_name;
     for (const ObjectRef& object : cache_.List(*type, filter).objects) {

@@ -39,7 +39,6 @@ class NamespaceFinalizer {
 
   ResourceHandler& resources_;
   WatchCache& cache_;
-  std::vector<const api::ResourceType*> namespaced_types_;
   const api::ResourceType* namespace_type_ = nullptr;
   std::unique_ptr<WatchCache::Registration> watch_;
 

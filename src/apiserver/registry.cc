@@ -4,12 +4,17 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "api/defaults.h"
 #include "api/errors.h"
+#include "api/field_validation.h"
 #include "api/identifiers.h"
 #include "api/json_patch.h"
+#include "api/managed_fields.h"
 #include "api/merge_patch.h"
+#include "api/schema.h"
 #include "api/strategic_merge_patch.h"
 #include "api/timestamps.h"
+#include "api/validate_kinds.h"
 #include "api/validation.h"
 #include "base/strings.h"
 
@@ -38,10 +43,22 @@ const json& Field(const json& object, const char* name) {
 void CopyField(json& to, const json& from, const char* name) {
   auto it = from.find(name);
   if (it == from.end()) {
-    to.erase(name);
+    if (to.is_object()) to.erase(name);
   } else {
     to[name] = *it;
   }
+}
+
+// What upstream's decoding into the Go type does before any rule sees an object: fields the
+// type does not declare vanish and defaults are filled. Custom resources do this in their
+// strategy, from the CRD's schema.
+void Normalize(const api::ResourceType& type, json& object) {
+  if (type.is_custom()) return;
+  if (const api::schema::Definition* definition =
+          api::schema::Catalog::Builtin().ForKind(type.group, type.version, type.kind)) {
+    api::PruneUnknownFields(*definition, object);
+  }
+  api::ApplyDefaults(type.group, type.version, type.kind, object);
 }
 
 std::string StoredValue(json object) {
@@ -149,6 +166,10 @@ absl::StatusOr<Registry::Stored> Registry::ReadStored(std::string_view namespace
   return stored;
 }
 
+api::NameRule Registry::NameRule() const {
+  return type_.is_custom() ? strategy_->name_rule() : api::NameRuleFor(type_.group, type_.kind);
+}
+
 absl::StatusOr<ObjectRef> Registry::Get(std::string_view namespace_name, std::string_view name) {
   absl::StatusOr<Stored> stored = ReadStored(namespace_name, name);
   if (!stored.ok()) return stored.status();
@@ -170,9 +191,13 @@ absl::StatusOr<ObjectRef> Registry::Create(std::string_view namespace_name, json
     name = api::GenerateName(generate_name);
     metadata["name"] = name;
   }
+  json managed_fields = metadata.value("managedFields", json());
   ClearServerOwnedMetadata(metadata);
+  if (options.managed_fields_final && !managed_fields.is_null()) {
+    metadata["managedFields"] = std::move(managed_fields);
+  }
   api::FieldErrors errors =
-      api::ValidateObjectMeta(metadata, type_.namespaced, strategy_->name_rule());
+      api::ValidateObjectMeta(metadata, type_.namespaced, NameRule());
   if (!errors.empty()) return api::InvalidError(type_, name, errors);
   if (type_.namespaced) {
     if (absl::Status status = namespace_check_(type_, name, namespace_name); !status.ok())
@@ -181,8 +206,15 @@ absl::StatusOr<ObjectRef> Registry::Create(std::string_view namespace_name, json
   metadata["uid"] = api::NewUid();
   metadata["creationTimestamp"] = api::FormatTimestamp(clock_.NowUnixNanos() / 1'000'000'000);
   if (object.contains("spec")) metadata["generation"] = 1;
+  Normalize(type_, object);
   strategy_->PrepareForCreate(object);
+  TrackManagedFields(object, nullptr, "", options);
   errors = strategy_->Validate(object);
+  if (!type_.is_custom()) {
+    for (api::FieldError& error : api::ValidateKind(type_.group, type_.kind, object)) {
+      errors.push_back(std::move(error));
+    }
+  }
   if (!errors.empty()) return api::InvalidError(type_, name, errors);
   if (absl::Status status = strategy_->Reserve(object, nullptr); !status.ok()) return status;
 
@@ -250,6 +282,16 @@ absl::StatusOr<ObjectRef> Registry::WriteUpdate(Stored& current, json object,
     json merged = old;
     merged["spec"]["finalizers"] = object["spec"].value("finalizers", json::array());
     object = std::move(merged);
+  } else if (subresource == "ephemeralcontainers") {
+    // Ephemeral containers are added to a running pod only through this subresource.
+    json merged = old;
+    CopyField(merged["spec"], Field(object, "spec"), "ephemeralContainers");
+    object = std::move(merged);
+  } else if (subresource == "approval") {
+    // A CSR's approval writes its conditions (Approved, Denied) and nothing else.
+    json merged = old;
+    CopyField(merged["status"], Field(object, "status"), "conditions");
+    object = std::move(merged);
   } else if (subresource.empty() && type_.has_status_subresource()) {
     // The main resource ignores .status: it belongs to the status subresource.
     CopyField(object, old, "status");
@@ -263,18 +305,26 @@ absl::StatusOr<ObjectRef> Registry::WriteUpdate(Stored& current, json object,
     CopyField(metadata, old_metadata, carried);
   }
   metadata.erase("resourceVersion");
-  metadata.erase("managedFields");
+  Normalize(type_, object);
   if (old.contains("spec") && Field(object, "spec") != Field(old, "spec")) {
     metadata["generation"] = old_metadata.value("generation", int64_t{0}) + 1;
   }
   // Status and finalize writes carry only their own part; the kind's rules are for main writes.
   if (subresource.empty() || subresource == "binding") strategy_->PrepareForUpdate(object, old);
+  TrackManagedFields(object, &old, subresource, options);
   std::string name = old_metadata.value("name", "");
   api::FieldErrors errors = api::ValidateObjectMetaUpdate(metadata, old_metadata, type_.namespaced,
-                                                          strategy_->name_rule());
+                                                          NameRule());
   // A binding only sets spec.nodeName (checked by the caller); the kind's update rules would
   // refuse that spec change.
-  if (errors.empty() && subresource != "binding") errors = strategy_->ValidateUpdate(object, old);
+  if (errors.empty() && subresource != "binding") {
+    errors = strategy_->ValidateUpdate(object, old);
+    if (!type_.is_custom()) {
+      for (api::FieldError& error : api::ValidateKindUpdate(type_.group, type_.kind, object, old)) {
+        errors.push_back(std::move(error));
+      }
+    }
+  }
   if (!errors.empty()) return api::InvalidError(type_, name, errors);
 
   if (object == old) {
@@ -312,6 +362,31 @@ absl::StatusOr<ObjectRef> Registry::WriteUpdate(Stored& current, json object,
   return MakeCachedObject(type_, current.key, object, response->revision);
 }
 
+void Registry::TrackManagedFields(json& object, const json* old, std::string_view subresource,
+                                  const WriteOptions& options) const {
+  json& metadata = object["metadata"];
+  if (options.managed_fields_final) return;
+  const api::schema::Definition* definition =
+      type_.is_custom() ? nullptr
+                        : api::schema::Catalog::Builtin().ForKind(type_.group, type_.version,
+                                                                  type_.kind);
+  if (options.field_manager.empty() || definition == nullptr) {
+    // Nobody to credit: what was recorded stays as it was.
+    if (old != nullptr) {
+      CopyField(metadata, Field(*old, "metadata"), "managedFields");
+    } else {
+      metadata.erase("managedFields");
+    }
+    return;
+  }
+  api::FieldManagerRequest request;
+  request.manager = options.field_manager;
+  request.api_version = type_.GroupVersion();
+  request.subresource = std::string(subresource);
+  request.now_nanos = clock_.NowUnixNanos();
+  object = api::UpdateManagedFields(*definition, old, std::move(object), request);
+}
+
 absl::StatusOr<ObjectRef> Registry::Patch(std::string_view namespace_name, std::string_view name,
                                           PatchType patch_type, const json& patch,
                                           std::string_view subresource,
@@ -347,6 +422,8 @@ absl::StatusOr<ObjectRef> Registry::GuaranteedUpdate(
     absl::StatusOr<Stored> current = ReadStored(namespace_name, name);
     if (!current.ok()) return current.status();
     json object = current->object;
+    // The mutation sees the version it works from (a precondition it may check).
+    object["metadata"]["resourceVersion"] = std::to_string(current->revision);
     if (absl::Status status = mutate(object); !status.ok()) return status;
     absl::StatusOr<ObjectRef> result =
         WriteUpdate(*current, std::move(object), subresource, options);
@@ -366,7 +443,8 @@ absl::StatusOr<DeleteResult> Registry::RemoveNow(Stored& current, const DeleteOp
       {Compare::Result::kEqual, Compare::Target::kMod, current.key, "", current.revision, ""});
   DeleteRangeRequest remove;
   remove.key = current.key;
-  txn.success.push_back({std::move(remove)});
+  // Built in place: GCC 12 misreads a braced temporary of this variant as uninitialized.
+  txn.success.emplace_back().request = std::move(remove);
   absl::StatusOr<TxnResponse> response = backend_.Txn(txn);
   if (!response.ok()) return api::InternalError(std::string(response.status().message()));
   std::string name = current.object["metadata"].value("name", "");

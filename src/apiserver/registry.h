@@ -24,6 +24,12 @@ namespace k1s::apiserver {
 
 struct WriteOptions {
   bool dry_run = false;  // validate and answer, store nothing (dryRun=All)
+  // Who writes (the fieldManager parameter or the User-Agent's program name): the fields this
+  // write changes are recorded for it in metadata.managedFields. Empty for the server's own
+  // writes, which leave managedFields as they are.
+  std::string field_manager{};
+  // The object already carries its final managedFields (a server-side apply computed them).
+  bool managed_fields_final = false;
 };
 
 struct DeleteOptions {
@@ -92,6 +98,12 @@ class Registry {
   absl::StatusOr<ObjectRef> WriteUpdate(Stored& current, nlohmann::json object,
                                         std::string_view subresource, const WriteOptions& options);
   absl::StatusOr<DeleteResult> RemoveNow(Stored& current, const DeleteOptions& options);
+  // How metadata.name is checked: upstream's rule for a built-in kind, the strategy's otherwise.
+  api::NameRule NameRule() const;
+  // Records in `object`'s managedFields what this write changes relative to `old` (null for a
+  // create), per `options`.
+  void TrackManagedFields(nlohmann::json& object, const nlohmann::json* old,
+                          std::string_view subresource, const WriteOptions& options) const;
 
   const api::ResourceType type_;
   Backend& backend_;

@@ -9,12 +9,19 @@
 #include "absl/strings/str_cat.h"
 #include "api/errors.h"
 #include "api/event_conversion.h"
+#include "api/field_validation.h"
+#include "api/json_path.h"
+#include "api/managed_fields.h"
+#include "api/schema.h"
+#include "api/server_side_apply.h"
 #include "api/selectable_fields.h"
 #include "api/strategic_merge_patch.h"
 #include "api/table_printer.h"
 #include "api/timestamps.h"
 #include "api/yaml_json.h"
+#include "apiserver/eviction.h"
 #include "apiserver/media_types.h"
+#include "apiserver/scale.h"
 #include "base/strings.h"
 
 namespace k1s::apiserver {
@@ -101,7 +108,34 @@ std::string PrefixEnd(std::string prefix) {
   return prefix;
 }
 
+// A custom resource's table: its name, then the CRD's printer columns (upstream tableconvertor).
+json CustomColumnDefinitions(const api::ResourceType& type) {
+  json columns = json::array({{{"name", "Name"},
+                               {"type", "string"},
+                               {"format", "name"},
+                               {"description", api::ObjectNameDescription()},
+                               {"priority", 0}}});
+  for (const api::PrinterColumn& column : type.printer_columns) {
+    columns.push_back({{"name", column.name},
+                       {"type", column.type},
+                       {"format", column.format},
+                       {"description", column.description},
+                       {"priority", column.priority}});
+  }
+  return columns;
+}
+
+json CustomCells(const api::ResourceType& type, const json& object, int64_t now) {
+  json cells = json::array({object["metadata"].value("name", "")});
+  for (const api::PrinterColumn& column : type.printer_columns) {
+    absl::StatusOr<api::JsonPath> path = api::JsonPath::Parse(column.json_path);
+    cells.push_back(path.ok() ? api::PrinterColumnCell(object, *path, column.type, now) : json());
+  }
+  return cells;
+}
+
 json ColumnDefinitions(const api::ResourceType& type) {
+  if (type.is_custom()) return CustomColumnDefinitions(type);
   json columns = json::array();
   for (const api::TableColumn& column : api::TableColumns(type.group, type.kind)) {
     columns.push_back({{"name", column.name},
@@ -122,7 +156,8 @@ json PartialMetadata(const json& object) {
 
 json TableRow(const api::ResourceType& type, const json& object, int64_t now,
               const std::string& include_object) {
-  json row = {{"cells", api::TableCells(type.group, type.kind, object, now)}};
+  json row = {{"cells", type.is_custom() ? CustomCells(type, object, now)
+                                         : api::TableCells(type.group, type.kind, object, now)}};
   json conditions = api::TableRowConditions(type.group, type.kind, object);
   if (!conditions.is_null()) row["conditions"] = std::move(conditions);
   if (include_object == "Object") {
@@ -329,6 +364,14 @@ bool IsDryRun(const http::Request& request) {
   return false;
 }
 
+WriteOptions WriteOptionsFor(const http::Request& request) {
+  WriteOptions options;
+  options.dry_run = IsDryRun(request);
+  options.field_manager = api::ManagerFromUserAgent(request.Query("fieldManager").value_or(""),
+                                                    request.headers.Get("User-Agent").value_or(""));
+  return options;
+}
+
 absl::Status CheckDryRunValues(const http::Request& request) {
   for (const auto& [name, value] : request.QueryParams()) {
     if (name == "dryRun" && value != "All") {
@@ -350,10 +393,15 @@ struct ResourceHandler::Call {
   Negotiated negotiated;
   int32_t code = 200;
 
+  std::vector<std::string> warnings{};  // sent as Warning headers with the answer
+
   // Sends `body` (already in the negotiated representation) with `status`.
   void Send(int32_t status, std::string body) {
     code = status;
     http::Headers headers{{"Content-Type", negotiated.content_type}};
+    for (const std::string& warning : warnings) {
+      headers.Add("Warning", api::WarningHeaderValue(warning));
+    }
     writer->Respond(status, headers, std::move(body));
   }
 };
@@ -362,8 +410,8 @@ ResourceHandler::ResourceHandler(const std::vector<api::ResourceType>& types, Ba
                                  WatchCache& cache, base::Clock& clock,
                                  const StrategyContext& context)
     : backend_(backend), cache_(cache), clock_(clock) {
-  NamespaceCheck check = [this](const api::ResourceType& type, std::string_view name,
-                                std::string_view namespace_name) {
+  namespace_check_ = [this](const api::ResourceType& type, std::string_view name,
+                            std::string_view namespace_name) {
     return CheckNamespace(type, name, namespace_name);
   };
   for (const api::ResourceType& type : types) {
@@ -375,12 +423,14 @@ ResourceHandler::ResourceHandler(const std::vector<api::ResourceType>& types, Ba
         stored = &candidate;
       }
     }
-    auto registry =
-        std::make_unique<Registry>(*stored, backend, clock, MakeStrategy(*stored, context), check);
+    auto registry = std::make_unique<Registry>(*stored, backend, clock,
+                                               MakeStrategy(*stored, context), namespace_check_);
     if (type.group.empty() && type.kind == "Namespace") namespaces_ = registry.get();
     std::string key = base::StrCat(type.group, "/", type.version, "/", type.plural);
-    registries_[key] = std::move(registry);
+    absl::MutexLock lock(&types_mu_);
+    registries_[key] = registry.get();
     served_[key] = &type;
+    all_registries_.push_back(std::move(registry));
   }
 }
 
@@ -388,16 +438,43 @@ ResourceHandler::~ResourceHandler() = default;
 
 Registry* ResourceHandler::Find(const std::string& group, const std::string& version,
                                 const std::string& plural) const {
+  absl::ReaderMutexLock lock(&types_mu_);
   auto it = registries_.find(base::StrCat(group, "/", version, "/", plural));
-  return it == registries_.end() ? nullptr : it->second.get();
+  return it == registries_.end() ? nullptr : it->second;
 }
 
 const api::ResourceType* ResourceHandler::FindType(const std::string& group,
                                                    const std::string& kind) const {
+  absl::ReaderMutexLock lock(&types_mu_);
   for (const auto& [key, type] : served_) {
     if (type->group == group && type->kind == kind) return type;
   }
   return nullptr;
+}
+
+std::vector<const api::ResourceType*> ResourceHandler::ServedTypes() const {
+  absl::ReaderMutexLock lock(&types_mu_);
+  std::vector<const api::ResourceType*> types;
+  for (const auto& [key, type] : served_) types.push_back(type);
+  return types;
+}
+
+void ResourceHandler::AddType(const api::ResourceType& type, std::unique_ptr<Strategy> strategy) {
+  auto registry =
+      std::make_unique<Registry>(type, backend_, clock_, std::move(strategy), namespace_check_);
+  std::string key = base::StrCat(type.group, "/", type.version, "/", type.plural);
+  absl::MutexLock lock(&types_mu_);
+  registries_[key] = registry.get();
+  served_[key] = &registry->type();
+  all_registries_.push_back(std::move(registry));
+}
+
+void ResourceHandler::RemoveType(const std::string& group, const std::string& version,
+                                 const std::string& plural) {
+  std::string key = base::StrCat(group, "/", version, "/", plural);
+  absl::MutexLock lock(&types_mu_);
+  registries_.erase(key);
+  served_.erase(key);
 }
 
 absl::Status ResourceHandler::CheckNamespace(const api::ResourceType& type, std::string_view name,
@@ -445,12 +522,19 @@ int32_t ResourceHandler::Serve(const RequestInfo& info, const http::Request& req
 
 absl::Status ResourceHandler::Dispatch(Call& call) {
   const RequestInfo& info = call.info;
-  call.registry = Find(info.group, info.version, info.resource);
+  {
+    absl::ReaderMutexLock lock(&types_mu_);
+    std::string key = base::StrCat(info.group, "/", info.version, "/", info.resource);
+    auto registry = registries_.find(key);
+    if (registry != registries_.end()) {
+      call.registry = registry->second;
+      call.type = served_.at(key);
+    }
+  }
   if (call.registry == nullptr || info.parts.size() > 3) {
     return absl::Status(absl::StatusCode::kNotFound,
                         "the server could not find the requested resource");
   }
-  call.type = served_.at(base::StrCat(info.group, "/", info.version, "/", info.resource));
   const api::ResourceType& type = *call.type;
   if (!info.subresource.empty() && !type.has_subresource(info.subresource)) {
     return absl::Status(absl::StatusCode::kNotFound,
@@ -478,15 +562,18 @@ absl::Status ResourceHandler::Dispatch(Call& call) {
   if (verb == "list") return List(call);
   if (verb == "watch") return Watch(call);
   if (absl::Status status = CheckDryRunValues(call.request); !status.ok()) return status;
+  if (info.subresource == "scale" && (verb == "update" || verb == "patch")) return Scale(call);
   if (verb == "create") {
     if (info.subresource == "binding") return Bind(call);
+    if (info.subresource == "eviction") return Evict(call);
     if (!info.name.empty()) {
       return api::MethodNotAllowedError(
           "the server does not allow this method on the requested resource");
     }
     return Create(call);
   }
-  const bool writable = !info.name.empty() && info.subresource != "binding";
+  const bool writable =
+      !info.name.empty() && info.subresource != "binding" && info.subresource != "eviction";
   if (verb == "update" && writable) return Update(call);
   if (verb == "patch" && writable) return Patch(call);
   if (verb == "delete" && info.subresource.empty()) return Delete(call);
@@ -499,7 +586,9 @@ absl::Status ResourceHandler::Dispatch(Call& call) {
 }
 
 absl::Status ResourceHandler::Get(Call& call) {
-  if (!call.info.subresource.empty() && call.info.subresource != "status") {
+  const std::string& subresource = call.info.subresource;
+  if (subresource == "scale") return Scale(call);
+  if (subresource == "binding" || subresource == "eviction" || subresource == "finalize") {
     return api::MethodNotAllowedError(
         "the server does not allow this method on the requested resource");
   }
@@ -679,9 +768,52 @@ absl::Status ResourceHandler::Watch(Call& call) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<json> ResourceHandler::DecodeObject(Call& call) {
+  const std::string directive = call.request.Query("fieldValidation").value_or("");
+  std::optional<api::FieldValidation> mode = api::ParseFieldValidation(directive);
+  if (!mode) {
+    return api::BadRequestError(base::StrCat("fieldValidation: Unsupported value: ",
+                                             api::GoQuote(directive),
+                                             ": supported values: \"\", \"Ignore\", "
+                                             "\"Strict\", \"Warn\""));
+  }
+  const std::string content_type = call.request.headers.Get("Content-Type").value_or("");
+  absl::StatusOr<json> body = DecodeBody(content_type, call.request.body);
+  if (!body.ok() || *mode == api::FieldValidation::kIgnore || !body->is_object()) return body;
+  const api::ResourceType& type = *call.type;
+  const api::schema::Definition* definition =
+      type.is_custom() ? nullptr
+                       : api::schema::Catalog::Builtin().ForKind(type.group, type.version, type.kind);
+  std::vector<std::string> findings;
+  const std::string media = BaseMediaType(content_type);
+  if (media.empty() || media == "application/json" || media == "*/*") {
+    // A second, checking parse: the first one has already refused malformed JSON.
+    (void)api::ParseJsonStrict(call.request.body, definition, &findings);
+  } else if (media == "application/yaml") {
+    if (std::optional<std::string> duplicates = api::FindYamlDuplicateKeys(call.request.body)) {
+      findings.push_back(*std::move(duplicates));
+    }
+    if (definition != nullptr) {
+      for (std::string& finding : api::FindUnknownFields(*definition, *body)) {
+        findings.push_back(std::move(finding));
+      }
+    }
+  }
+  if (type.is_custom()) {
+    for (const std::string& path : call.registry->strategy().UnknownFields(*body)) {
+      findings.push_back(base::StrCat("unknown field \"", path, "\""));
+    }
+  }
+  if (findings.empty()) return body;
+  if (*mode == api::FieldValidation::kStrict) {
+    return api::BadRequestError(api::StrictDecodingMessage(findings));
+  }
+  call.warnings = std::move(findings);
+  return body;
+}
+
 absl::Status ResourceHandler::Create(Call& call) {
-  absl::StatusOr<json> body =
-      DecodeBody(call.request.headers.Get("Content-Type").value_or(""), call.request.body);
+  absl::StatusOr<json> body = DecodeObject(call);
   if (!body.ok()) return body.status();
   const api::ResourceType& type = *call.type;
   if (!body->is_object()) {
@@ -700,7 +832,7 @@ absl::Status ResourceHandler::Create(Call& call) {
   }
   if (type.is_view()) *body = api::EventsV1ToCoreEvent(*body);
   absl::StatusOr<ObjectRef> created =
-      call.registry->Create(call.info.namespace_name, *std::move(body), {IsDryRun(call.request)});
+      call.registry->Create(call.info.namespace_name, *std::move(body), WriteOptionsFor(call.request));
   if (!created.ok()) return created.status();
   Encoder encoder(type, call.negotiated, "Metadata", clock_);
   call.Send(201, encoder.Object(**created));
@@ -708,8 +840,7 @@ absl::Status ResourceHandler::Create(Call& call) {
 }
 
 absl::Status ResourceHandler::Update(Call& call) {
-  absl::StatusOr<json> body =
-      DecodeBody(call.request.headers.Get("Content-Type").value_or(""), call.request.body);
+  absl::StatusOr<json> body = DecodeObject(call);
   if (!body.ok()) return body.status();
   if (!body->is_object()) {
     return api::BadRequestError("Object 'Kind' is missing in the request body");
@@ -717,7 +848,7 @@ absl::Status ResourceHandler::Update(Call& call) {
   if (call.type->is_view()) *body = api::EventsV1ToCoreEvent(*body);
   absl::StatusOr<ObjectRef> updated =
       call.registry->Update(call.info.namespace_name, call.info.name, *std::move(body),
-                            call.info.subresource, {IsDryRun(call.request)});
+                            call.info.subresource, WriteOptionsFor(call.request));
   if (!updated.ok()) return updated.status();
   Encoder encoder(*call.type, call.negotiated, "Metadata", clock_);
   call.Send(200, encoder.Object(**updated));
@@ -734,6 +865,11 @@ absl::Status ResourceHandler::Patch(Call& call) {
   } else if (media == "application/strategic-merge-patch+json" &&
              api::IsStrategicMergePatchSupported(call.type->group, call.type->kind)) {
     patch_type = PatchType::kStrategicMerge;
+  } else if (media == "application/apply-patch+yaml" && !call.type->is_view() &&
+             call.info.subresource.empty() &&
+             api::schema::Catalog::Builtin().ForKind(call.type->group, call.type->version,
+                                                     call.type->kind) != nullptr) {
+    return ServerSideApply(call);
   } else {
     return api::UnsupportedMediaTypeError(
         "application/json-patch+json, application/merge-patch+json, "
@@ -755,10 +891,10 @@ absl::Status ResourceHandler::Patch(Call& call) {
       return absl::OkStatus();
     };
     patched = call.registry->GuaranteedUpdate(call.info.namespace_name, call.info.name, apply,
-                                              call.info.subresource, {IsDryRun(call.request)});
+                                              call.info.subresource, WriteOptionsFor(call.request));
   } else {
     patched = call.registry->Patch(call.info.namespace_name, call.info.name, patch_type, patch,
-                                   call.info.subresource, {IsDryRun(call.request)});
+                                   call.info.subresource, WriteOptionsFor(call.request));
   }
   if (!patched.ok()) return patched.status();
   Encoder encoder(*call.type, call.negotiated, "Metadata", clock_);
@@ -909,7 +1045,7 @@ absl::Status ResourceHandler::Bind(Call& call) {
     return absl::OkStatus();
   };
   absl::StatusOr<ObjectRef> bound = call.registry->GuaranteedUpdate(
-      call.info.namespace_name, name, bind, "binding", {IsDryRun(call.request)});
+      call.info.namespace_name, name, bind, "binding", WriteOptionsFor(call.request));
   if (!bound.ok()) return bound.status();
   call.negotiated = {Representation::kJson, "application/json"};
   call.Send(201, json{{"kind", "Status"},
@@ -919,6 +1055,190 @@ absl::Status ResourceHandler::Bind(Call& call) {
                       {"code", 201}}
                      .dump());
   return absl::OkStatus();
+}
+
+// GET, PUT and PATCH of the autoscaling/v1 Scale view of an object with replicas.
+absl::Status ResourceHandler::Scale(Call& call) {
+  const api::ResourceType& type = *call.type;
+  call.negotiated = {Representation::kJson, "application/json"};
+  auto reply = [&](const ObjectRef& object) -> absl::Status {
+    absl::StatusOr<json> scale = ScaleOf(type, json::parse(object->json));
+    if (!scale.ok()) return scale.status();
+    call.Send(200, scale->dump());
+    return absl::OkStatus();
+  };
+  if (call.info.verb == "get") {
+    absl::StatusOr<ObjectRef> object =
+        call.registry->Get(call.info.namespace_name, call.info.name);
+    if (!object.ok()) return object.status();
+    return reply(*object);
+  }
+  std::optional<PatchType> patch_type;
+  json body;
+  if (call.info.verb == "patch") {
+    std::string media = BaseMediaType(call.request.headers.Get("Content-Type").value_or(""));
+    if (media == "application/json-patch+json") patch_type = PatchType::kJson;
+    if (media == "application/merge-patch+json") patch_type = PatchType::kMerge;
+    if (media == "application/strategic-merge-patch+json") patch_type = PatchType::kStrategicMerge;
+    if (!patch_type) {
+      return api::UnsupportedMediaTypeError(
+          "application/json-patch+json, application/merge-patch+json, "
+          "application/strategic-merge-patch+json");
+    }
+    body = json::parse(call.request.body, nullptr, /*allow_exceptions=*/false);
+    if (body.is_discarded()) return api::BadRequestError("error decoding patch: invalid JSON");
+  } else {
+    absl::StatusOr<json> decoded =
+        DecodeBody(call.request.headers.Get("Content-Type").value_or(""), call.request.body);
+    if (!decoded.ok()) return decoded.status();
+    body = *std::move(decoded);
+  }
+  auto rescale = [&](json& object) -> absl::Status {
+    json scale = body;
+    if (patch_type) {
+      absl::StatusOr<json> current = ScaleOf(type, object);
+      if (!current.ok()) return current.status();
+      absl::StatusOr<json> patched =
+          ApplyPatch(*patch_type, *current, body, "autoscaling", "Scale");
+      if (!patched.ok()) return patched.status();
+      scale = *std::move(patched);
+    }
+    return ApplyScale(type, scale, object);
+  };
+  absl::StatusOr<ObjectRef> updated = call.registry->GuaranteedUpdate(
+      call.info.namespace_name, call.info.name, rescale, "", WriteOptionsFor(call.request));
+  if (!updated.ok()) return updated.status();
+  return reply(*updated);
+}
+
+// POST pods/<name>/eviction: deletes the pod unless a PodDisruptionBudget forbids it now.
+absl::Status ResourceHandler::Evict(Call& call) {
+  absl::StatusOr<json> body =
+      DecodeBody(call.request.headers.Get("Content-Type").value_or(""), call.request.body);
+  if (!body.ok()) return body.status();
+  if (!body->is_object() || body->value("kind", "") != "Eviction") {
+    return api::BadRequestError("the body of the request was not an Eviction");
+  }
+  const std::string& name = call.info.name;
+  const std::string body_name =
+      (*body)["metadata"].is_object() ? (*body)["metadata"].value("name", "") : "";
+  if (body_name != name) {
+    return api::BadRequestError("name in URL does not match name in Eviction object");
+  }
+  Registry* budgets = Find("policy", "v1", "poddisruptionbudgets");
+  const bool dry_run = IsDryRun(call.request);
+  for (int attempt = 0;; ++attempt) {
+    absl::StatusOr<ObjectRef> pod = call.registry->Get(call.info.namespace_name, name);
+    if (!pod.ok()) return pod.status();
+    std::vector<json> budget_objects;
+    if (budgets != nullptr) {
+      ObjectFilter filter;
+      filter.namespace_name = call.info.namespace_name;
+      for (const ObjectRef& budget : cache_.List(budgets->type(), filter).objects) {
+        budget_objects.push_back(json::parse(budget->json));
+      }
+    }
+    json budget;
+    absl::StatusOr<bool> take_budget =
+        PlanEviction(json::parse((*pod)->json), budget_objects,
+                     clock_.NowUnixNanos() / base::kNanosPerSecond, &budget);
+    if (!take_budget.ok()) return take_budget.status();
+    if (*take_budget) {
+      absl::StatusOr<ObjectRef> taken = budgets->Update(
+          call.info.namespace_name, budget["metadata"].value("name", ""), budget, "status",
+          {dry_run});
+      if (!taken.ok()) {
+        // Another eviction took a disruption first: decide again on fresh state.
+        if (api::IsConflict(taken.status()) && attempt < 3) continue;
+        return taken.status();
+      }
+    }
+    DeleteOptions options;
+    options.dry_run = dry_run;
+    const json& delete_options = (*body)["deleteOptions"];
+    if (delete_options.is_object()) {
+      if (delete_options.contains("gracePeriodSeconds") &&
+          delete_options["gracePeriodSeconds"].is_number_integer()) {
+        options.grace_period_seconds = delete_options["gracePeriodSeconds"].get<int64_t>();
+      }
+      const json& preconditions = delete_options["preconditions"];
+      if (preconditions.is_object()) {
+        if (preconditions.contains("uid")) options.precondition_uid = preconditions.value("uid", "");
+        if (preconditions.contains("resourceVersion")) {
+          options.precondition_resource_version = preconditions.value("resourceVersion", "");
+        }
+      }
+    }
+    absl::StatusOr<DeleteResult> deleted =
+        call.registry->Delete(call.info.namespace_name, name, options);
+    if (!deleted.ok()) return deleted.status();
+    call.negotiated = {Representation::kJson, "application/json"};
+    call.Send(201, json{{"kind", "Status"},
+                        {"apiVersion", "v1"},
+                        {"metadata", json::object()},
+                        {"status", "Success"},
+                        {"code", 201}}
+                       .dump());
+    return absl::OkStatus();
+  }
+}
+
+// PATCH with application/apply-patch+yaml: server-side apply of a partial object. Creates the
+// object when it does not exist yet.
+absl::Status ResourceHandler::ServerSideApply(Call& call) {
+  const api::ResourceType& type = *call.type;
+  WriteOptions options = WriteOptionsFor(call.request);
+  if (!call.request.Query("fieldManager")) {
+    return api::BadRequestError("PATCH, application/apply-patch+yaml requires fieldManager to be set");
+  }
+  absl::StatusOr<bool> force = BoolParam(call.request, "force");
+  if (!force.ok()) return force.status();
+  absl::StatusOr<json> applied = api::YamlToJson(call.request.body);
+  if (!applied.ok()) {
+    return api::BadRequestError(base::StrCat("error decoding YAML: ", applied.status().message()));
+  }
+  if (!applied->is_object()) return api::BadRequestError("the apply configuration is not an object");
+  const api::schema::Definition& definition =
+      *api::schema::Catalog::Builtin().ForKind(type.group, type.version, type.kind);
+  api::ApplyRequest request;
+  request.manager = options.field_manager;
+  request.api_version = type.GroupVersion();
+  request.now_nanos = clock_.NowUnixNanos();
+  request.kind = type.kind;
+  request.name = call.info.name;
+  request.force = *force;
+  options.managed_fields_final = true;
+  const std::string& namespace_name = call.info.namespace_name;
+  for (int attempt = 0;; ++attempt) {
+    absl::StatusOr<ObjectRef> live = call.registry->Get(namespace_name, call.info.name);
+    absl::StatusOr<ObjectRef> written;
+    if (!live.ok()) {
+      if (!api::IsNotFound(live.status())) return live.status();
+      absl::StatusOr<json> created = api::Apply(definition, nullptr, *applied, request);
+      if (!created.ok()) return created.status();
+      written = call.registry->Create(namespace_name, *std::move(created), options);
+      if (written.ok()) {
+        Encoder encoder(type, call.negotiated, "Metadata", clock_);
+        call.Send(201, encoder.Object(**written));
+        return absl::OkStatus();
+      }
+      if (api::IsAlreadyExists(written.status()) && attempt < 3) continue;
+      return written.status();
+    }
+    json current = json::parse((*live)->json);
+    absl::StatusOr<json> merged = api::Apply(definition, &current, *applied, request);
+    if (!merged.ok()) return merged.status();
+    // Guarded by the version the merge was computed from.
+    (*merged)["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"];
+    written = call.registry->Update(namespace_name, call.info.name, *std::move(merged), "", options);
+    if (written.ok()) {
+      Encoder encoder(type, call.negotiated, "Metadata", clock_);
+      call.Send(200, encoder.Object(**written));
+      return absl::OkStatus();
+    }
+    if (api::IsConflict(written.status()) && attempt < 3) continue;
+    return written.status();
+  }
 }
 
 }  // namespace k1s::apiserver

@@ -11,10 +11,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "api/resource_types.h"
 #include "apiserver/registry.h"
 #include "apiserver/request_info.h"
@@ -40,6 +43,15 @@ class ResourceHandler {
   Registry* Find(const std::string& group, const std::string& version,
                  const std::string& plural) const;
   const api::ResourceType* FindType(const std::string& group, const std::string& kind) const;
+  // Every served type (built-in and custom), in no particular order. The pointers stay valid for
+  // the handler's life.
+  std::vector<const api::ResourceType*> ServedTypes() const;
+
+  // Serves one more type (a custom resource version) through a registry with `strategy`. A type
+  // already served under the same group/version/plural is replaced.
+  void AddType(const api::ResourceType& type, std::unique_ptr<Strategy> strategy);
+  // Stops serving group/version/plural. Its registry stays alive (requests may still hold it).
+  void RemoveType(const std::string& group, const std::string& version, const std::string& plural);
 
  private:
   struct Call;
@@ -53,14 +65,25 @@ class ResourceHandler {
   absl::Status Delete(Call& call);
   absl::Status DeleteCollection(Call& call);
   absl::Status Bind(Call& call);
+  absl::Status Scale(Call& call);
+  // Decodes a create or update body and applies the request's fieldValidation: unknown and
+  // duplicate fields are a 400 (Strict), Warning headers (Warn, the default) or ignored.
+  absl::StatusOr<nlohmann::json> DecodeObject(Call& call);
+  absl::Status Evict(Call& call);
+  absl::Status ServerSideApply(Call& call);
   absl::Status CheckNamespace(const api::ResourceType& type, std::string_view name,
                               std::string_view namespace_name);
 
   Backend& backend_;
   WatchCache& cache_;
   base::Clock& clock_;
-  std::map<std::string, std::unique_ptr<Registry>> registries_;  // "group/version/plural"
-  std::map<std::string, const api::ResourceType*> served_;       // the same keys
+  // Registry lookups happen on every request; custom resources change the maps at runtime.
+  mutable absl::Mutex types_mu_;
+  std::map<std::string, Registry*> registries_ ABSL_GUARDED_BY(types_mu_);  // "group/version/plural"
+  std::map<std::string, const api::ResourceType*> served_ ABSL_GUARDED_BY(types_mu_);
+  // Owns every registry ever made, including those no longer served.
+  std::vector<std::unique_ptr<Registry>> all_registries_ ABSL_GUARDED_BY(types_mu_);
+  NamespaceCheck namespace_check_;
   Registry* namespaces_ = nullptr;
 };
 

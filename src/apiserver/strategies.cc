@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "api/errors.h"
 #include "api/validation.h"
+#include "apiserver/custom_resource_strategy.h"
 #include "base/strings.h"
 
 namespace k1s::apiserver {
@@ -88,35 +89,6 @@ class NamespaceStrategy : public Strategy {
 
 // ---- Pod -------------------------------------------------------------------------------------
 
-bool HasTag(const std::string& image) {
-  size_t slash = image.rfind('/');
-  size_t colon = image.rfind(':');
-  return colon != std::string::npos && (slash == std::string::npos || colon > slash);
-}
-
-void DefaultContainer(json& container) {
-  std::string image = container.value("image", "");
-  if (!container.contains("imagePullPolicy")) {
-    bool latest = !HasTag(image) || image.ends_with(":latest");
-    container["imagePullPolicy"] =
-        latest && image.find('@') == std::string::npos ? "Always" : "IfNotPresent";
-  }
-  if (!container.contains("terminationMessagePath")) {
-    container["terminationMessagePath"] = "/dev/termination-log";
-  }
-  if (!container.contains("terminationMessagePolicy")) {
-    container["terminationMessagePolicy"] = "File";
-  }
-  if (!container.contains("resources")) container["resources"] = json::object();
-  if (json& ports = container["ports"]; ports.is_array()) {
-    for (json& port : ports) {
-      if (port.is_object() && !port.contains("protocol")) port["protocol"] = "TCP";
-    }
-  } else {
-    container.erase("ports");
-  }
-}
-
 // Guaranteed when every container sets equal requests and limits for cpu and memory,
 // BestEffort when none sets any, Burstable otherwise.
 std::string QosClass(const json& spec) {
@@ -151,12 +123,7 @@ class PodStrategy : public Strategy {
     auto set_default = [&spec](const char* name, json value) {
       if (!spec.contains(name)) spec[name] = std::move(value);
     };
-    set_default("restartPolicy", "Always");
-    set_default("dnsPolicy", "ClusterFirst");
-    set_default("schedulerName", "default-scheduler");
-    set_default("terminationGracePeriodSeconds", 30);
-    set_default("securityContext", json::object());
-    set_default("enableServiceLinks", true);
+    // Defaults proper come from api::ApplyDefaults; these are what upstream's admission adds.
     set_default("serviceAccountName", "default");
     set_default("priority", 0);
     set_default("preemptionPolicy", "PreemptLowerPriority");
@@ -171,76 +138,7 @@ class PodStrategy : public Strategy {
                                        {"tolerationSeconds", 300}});
       }
     }
-    for (const char* list : {"initContainers", "containers"}) {
-      if (json& containers = spec[list]; containers.is_array()) {
-        for (json& container : containers) {
-          if (container.is_object()) DefaultContainer(container);
-        }
-      } else {
-        spec.erase(list);
-      }
-    }
     object["status"] = {{"phase", "Pending"}, {"qosClass", QosClass(spec)}};
-  }
-
-  api::FieldErrors Validate(const json& object) override {
-    api::FieldErrors errors;
-    const json& spec = Member(object, "spec");
-    if (!spec.is_object()) {
-      errors.push_back(api::Required("spec"));
-      return errors;
-    }
-    const json& containers = Member(spec, "containers");
-    if (!containers.is_array() || containers.empty()) {
-      errors.push_back(api::Required("spec.containers"));
-    }
-    std::set<std::string> names;
-    for (const char* list : {"initContainers", "containers"}) {
-      const json& items = Member(spec, list);
-      if (!items.is_array()) continue;
-      for (size_t i = 0; i < items.size(); ++i) {
-        std::string path = IndexPath(base::StrCat("spec.", list), i);
-        std::string name =
-            Member(items[i], "name").is_string() ? items[i]["name"].get<std::string>() : "";
-        if (name.empty()) {
-          errors.push_back(api::Required(path + ".name"));
-        } else {
-          for (const std::string& message : api::IsDns1123Label(name)) {
-            errors.push_back(api::Invalid(path + ".name", name, message));
-          }
-          if (!names.insert(name).second) errors.push_back(api::Duplicate(path + ".name", name));
-        }
-        const json& image = Member(items[i], "image");
-        if (!image.is_string() || image.get<std::string>().empty()) {
-          errors.push_back(api::Required(path + ".image"));
-        }
-      }
-    }
-    const json& grace = Member(spec, "terminationGracePeriodSeconds");
-    if (!grace.is_null() && !grace.is_number_integer()) {
-      errors.push_back(api::Invalid("spec.terminationGracePeriodSeconds", grace,
-                                    "must be an integer number of seconds"));
-    }
-    const json& restart = Member(spec, "restartPolicy");
-    if (restart != "Always" && restart != "OnFailure" && restart != "Never") {
-      errors.push_back(
-          api::NotSupported("spec.restartPolicy", restart, {"Always", "OnFailure", "Never"}));
-    }
-    return errors;
-  }
-
-  api::FieldErrors ValidateUpdate(const json& object, const json& old) override {
-    api::FieldErrors errors = Validate(object);
-    if (!errors.empty()) return errors;
-    if (MutableSpecMasked(Member(object, "spec")) != MutableSpecMasked(Member(old, "spec"))) {
-      errors.push_back(api::Forbidden(
-          "spec",
-          "pod updates may not change fields other than `spec.containers[*].image`,"
-          "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` "
-          "(only additions to existing tolerations),`spec.terminationGracePeriodSeconds` "
-          "(allow it to be set to 1 if it was previously negative)"));
-    }
-    return errors;
   }
 
   std::optional<int64_t> DeletionGracePeriod(const json& object,
@@ -265,29 +163,9 @@ class PodStrategy : public Strategy {
     return grace;
   }
 
- private:
-  // The spec with the fields a pod update may change blanked out.
-  static json MutableSpecMasked(json spec) {
-    if (!spec.is_object()) return spec;
-    for (const char* list : {"initContainers", "containers"}) {
-      if (json& items = spec[list]; items.is_array()) {
-        for (json& item : items) {
-          if (item.is_object()) item.erase("image");
-        }
-      }
-    }
-    for (const char* field :
-         {"activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds"}) {
-      spec.erase(field);
-    }
-    return spec;
-  }
 };
 
 // ---- Service ---------------------------------------------------------------------------------
-
-const std::vector<std::string> kServiceTypes = {"ClusterIP", "ExternalName", "LoadBalancer",
-                                                "NodePort"};
 
 bool UsesNodePorts(const json& spec) {
   const json& type = Member(spec, "type");
@@ -329,71 +207,6 @@ class ServiceStrategy : public Strategy {
       if (old_spec.contains("clusterIPs")) spec["clusterIPs"] = old_spec["clusterIPs"];
     }
     Default(object);
-  }
-
-  api::FieldErrors Validate(const json& object) override {
-    api::FieldErrors errors;
-    const json& spec = Member(object, "spec");
-    if (!spec.is_object()) {
-      errors.push_back(api::Required("spec"));
-      return errors;
-    }
-    const json& type = Member(spec, "type");
-    if (std::find(kServiceTypes.begin(), kServiceTypes.end(), type) == kServiceTypes.end()) {
-      errors.push_back(api::NotSupported("spec.type", type, kServiceTypes));
-      return errors;
-    }
-    if (type == "ExternalName") {
-      if (!Member(spec, "externalName").is_string() || spec["externalName"] == "") {
-        errors.push_back(api::Required("spec.externalName"));
-      }
-      return errors;
-    }
-    const json& ports = Member(spec, "ports");
-    bool headless = Member(spec, "clusterIP") == "None";
-    if ((!ports.is_array() || ports.empty()) && !headless) {
-      errors.push_back(api::Required("spec.ports"));
-      return errors;
-    }
-    std::set<std::string> names;
-    for (size_t i = 0; ports.is_array() && i < ports.size(); ++i) {
-      std::string path = IndexPath("spec.ports", i);
-      const json& port = ports[i];
-      const json& number = Member(port, "port");
-      if (!number.is_number_integer() || number.get<int64_t>() < 1 ||
-          number.get<int64_t>() > 65535) {
-        errors.push_back(number.is_null() ? api::Required(path + ".port")
-                                          : api::Invalid(path + ".port", number,
-                                                         "must be between 1 and 65535, inclusive"));
-      }
-      std::string name = Member(port, "name").is_string() ? port["name"].get<std::string>() : "";
-      if (ports.size() > 1 && name.empty()) errors.push_back(api::Required(path + ".name"));
-      if (!name.empty() && !names.insert(name).second) {
-        errors.push_back(api::Duplicate(path + ".name", name));
-      }
-      const json& node_port = Member(port, "nodePort");
-      if (!node_port.is_null() && (!node_port.is_number_integer() || node_port.get<int64_t>() < 0 ||
-                                   node_port.get<int64_t>() > 65535)) {
-        errors.push_back(
-            api::Invalid(path + ".nodePort", node_port, "must be between 1 and 65535, inclusive"));
-      }
-      const json& protocol = Member(port, "protocol");
-      if (protocol != "TCP" && protocol != "UDP" && protocol != "SCTP") {
-        errors.push_back(api::NotSupported(path + ".protocol", protocol, {"SCTP", "TCP", "UDP"}));
-      }
-    }
-    return errors;
-  }
-
-  api::FieldErrors ValidateUpdate(const json& object, const json& old) override {
-    api::FieldErrors errors = Validate(object);
-    std::string old_ip = ClusterIp(old);
-    std::string new_ip = ClusterIp(object);
-    if (!old_ip.empty() && new_ip != old_ip &&
-        Member(Member(object, "spec"), "type") != "ExternalName") {
-      errors.push_back(InvalidStrings("spec.clusterIPs[0]", {new_ip}, "may not change once set"));
-    }
-    return errors;
   }
 
   absl::Status Reserve(json& object, const json* old) override {
@@ -741,6 +554,28 @@ class EndpointSliceStrategy : public Strategy {
 
 }  // namespace
 
+// ---- Job ---------------------------------------------------------------------------------------
+
+// Jobs select their pods by the job's uid unless the user manages the selector, as upstream's
+// job strategy generates it on create.
+class JobStrategy : public Strategy {
+ public:
+  void PrepareForCreate(json& object) override {
+    json& spec = object["spec"];
+    if (!spec.is_object() || Member(spec, "manualSelector") == true) return;
+    const std::string uid = object["metadata"].value("uid", "");
+    const std::string name = object["metadata"].value("name", "");
+    json& labels = spec["template"]["metadata"]["labels"];
+    if (!labels.is_object()) labels = json::object();
+    for (const char* key : {"controller-uid", "batch.kubernetes.io/controller-uid"}) {
+      labels[key] = uid;
+    }
+    for (const char* key : {"job-name", "batch.kubernetes.io/job-name"}) labels[key] = name;
+    spec["selector"] = {{"matchLabels", {{"batch.kubernetes.io/controller-uid", uid}}}};
+    object["status"] = json::object();
+  }
+};
+
 std::unique_ptr<Strategy> MakeStrategy(const api::ResourceType& type,
                                        const StrategyContext& context) {
   if (type.group.empty()) {
@@ -751,6 +586,10 @@ std::unique_ptr<Strategy> MakeStrategy(const api::ResourceType& type,
     if (type.kind == "ConfigMap") return std::make_unique<ConfigMapStrategy>();
     if (type.kind == "Endpoints") return std::make_unique<EndpointsStrategy>();
     if (type.kind == "Event") return std::make_unique<EventStrategy>();
+  }
+  if (type.group == "batch" && type.kind == "Job") return std::make_unique<JobStrategy>();
+  if (type.group == "apiextensions.k8s.io" && type.kind == "CustomResourceDefinition") {
+    return MakeCustomResourceDefinitionStrategy();
   }
   if (type.group == "coordination.k8s.io" && type.kind == "Lease") {
     return std::make_unique<LeaseStrategy>();

@@ -9,6 +9,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "api/validation.h"
@@ -29,6 +30,8 @@ class Strategy {
     return Validate(object);
   }
   virtual api::NameRule name_rule() const { return api::NameRule::kDnsSubdomain; }
+  // Paths of fields the kind's schema does not know ("spec.foo"), for fieldValidation.
+  virtual std::vector<std::string> UnknownFields(const nlohmann::json& object) { return {}; }
 
   // Reserves what the object needs (e.g. a ClusterIP) just before it is stored; errors are API
   // errors (422 for a taken IP). Release undoes it when the write fails or the object is gone.

@@ -75,6 +75,7 @@ WatchCache::WatchCache(Backend& backend, std::vector<api::ResourceType> types,
 WatchCache::~WatchCache() { Stop(); }
 
 WatchCache::TypeState* WatchCache::StateFor(const api::ResourceType& type) const {
+  absl::ReaderMutexLock lock(&states_mu_);
   for (const auto& state : states_) {
     if (state->type.storage_prefix == type.storage_prefix) return state.get();
   }
@@ -82,6 +83,7 @@ WatchCache::TypeState* WatchCache::StateFor(const api::ResourceType& type) const
 }
 
 WatchCache::TypeState* WatchCache::StateForKey(const std::string& key) const {
+  absl::ReaderMutexLock lock(&states_mu_);
   for (const auto& state : states_) {
     if (key.compare(0, state->type.storage_prefix.size(), state->type.storage_prefix) == 0) {
       return state.get();
@@ -121,6 +123,31 @@ absl::Status WatchCache::Load() {
       watch, [this](WatchResponse response) { OnDatastoreMessage(std::move(response)); });
   if (!handle.ok()) return handle.status();
   SetDatastoreWatch(std::shared_ptr<WatchHandle>(std::move(*handle)));
+  return absl::OkStatus();
+}
+
+absl::Status WatchCache::AddType(const api::ResourceType& type) {
+  absl::MutexLock lock(&mu_);
+  if (StateFor(type) != nullptr) return absl::OkStatus();
+  // Under mu_ no event applies, so objects read at revision_ plus the events after it are
+  // exactly the type's history.
+  RangeRequest request;
+  request.key = type.storage_prefix;
+  request.range_end = type.storage_prefix;
+  request.range_end.back() = static_cast<char>(request.range_end.back() + 1);
+  request.revision = revision_;
+  absl::StatusOr<RangeResponse> range = backend_.Range(request);
+  if (!range.ok()) return range.status();
+  auto state = std::make_unique<TypeState>();
+  state->type = type;
+  state->history_start = revision_;
+  for (KeyValue& kv : range->kvs) {
+    absl::StatusOr<ObjectRef> object =
+        MakeCachedObject(state->type, kv.key, kv.value, kv.mod_revision);
+    if (object.ok()) state->objects.emplace(kv.key, *std::move(object));
+  }
+  absl::MutexLock states_lock(&states_mu_);
+  states_.push_back(std::move(state));
   return absl::OkStatus();
 }
 

@@ -102,6 +102,9 @@ class WatchCache {
                                                       ObjectFilter filter, WatchOptions options,
                                                       Sink sink);
   int64_t watcher_count() const;
+  // Starts caching one more type (a custom resource): loads its objects at the cache's revision
+  // so later events apply on top. A type already cached (same storage prefix) is kept.
+  absl::Status AddType(const api::ResourceType& type) ABSL_LOCKS_EXCLUDED(mu_);
   // Bookmarks go to each bookmark-enabled watcher at this interval (default 60s, as upstream).
   void set_bookmark_interval(std::chrono::milliseconds interval);
 
@@ -122,6 +125,9 @@ class WatchCache {
   absl::Status Load() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Backend& backend_;
+  // Changed only with both mu_ and states_mu_ held (AddType); read under either. States are
+  // never removed, so their addresses stay valid.
+  mutable absl::Mutex states_mu_ ABSL_ACQUIRED_AFTER(mu_);
   std::vector<std::unique_ptr<TypeState>> states_;
   const size_t history_per_type_;
 
