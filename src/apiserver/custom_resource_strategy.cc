@@ -12,9 +12,11 @@ using nlohmann::json;
 
 // The schema of version `version` of `crd`, or null when it has none.
 const json* VersionSchema(const json& crd, const std::string& version) {
-  const json& versions = crd["spec"].value("versions", json::array());
-  if (!versions.is_array()) return nullptr;
-  for (const json& entry : versions) {
+  auto spec = crd.find("spec");
+  if (spec == crd.end() || !spec->is_object()) return nullptr;
+  auto versions = spec->find("versions");
+  if (versions == spec->end() || !versions->is_array()) return nullptr;
+  for (const json& entry : *versions) {
     if (!entry.is_object() || entry.value("name", "") != version) continue;
     auto schema = entry.find("schema");
     if (schema == entry.end() || !schema->is_object()) return nullptr;
@@ -80,9 +82,12 @@ class CustomResourceDefinitionStrategy : public Strategy {
 
  private:
   static void AppendSchemaErrors(const json& crd, api::FieldErrors& errors) {
-    const json& versions = crd["spec"].value("versions", json::array());
+    auto spec = crd.find("spec");
+    if (spec == crd.end() || !spec->is_object() || !spec->contains("versions")) return;
+    const json& versions = (*spec)["versions"];
     if (!versions.is_array()) return;
     for (size_t i = 0; i < versions.size(); ++i) {
+      if (!versions[i].is_object()) continue;
       const json* schema = VersionSchema(crd, versions[i].value("name", ""));
       std::string path = "spec.versions[" + std::to_string(i) + "].schema.openAPIV3Schema";
       if (schema == nullptr) {

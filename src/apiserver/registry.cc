@@ -196,9 +196,8 @@ absl::StatusOr<ObjectRef> Registry::Create(std::string_view namespace_name, json
   if (options.managed_fields_final && !managed_fields.is_null()) {
     metadata["managedFields"] = std::move(managed_fields);
   }
-  api::FieldErrors errors =
-      api::ValidateObjectMeta(metadata, type_.namespaced, NameRule());
-  if (!errors.empty()) return api::InvalidError(type_, name, errors);
+  // Metadata errors are reported together with the kind's own, as upstream lists every field.
+  api::FieldErrors errors = api::ValidateObjectMeta(metadata, type_.namespaced, NameRule());
   if (type_.namespaced) {
     if (absl::Status status = namespace_check_(type_, name, namespace_name); !status.ok())
       return status;
@@ -209,7 +208,7 @@ absl::StatusOr<ObjectRef> Registry::Create(std::string_view namespace_name, json
   Normalize(type_, object);
   strategy_->PrepareForCreate(object);
   TrackManagedFields(object, nullptr, "", options);
-  errors = strategy_->Validate(object);
+  for (api::FieldError& error : strategy_->Validate(object)) errors.push_back(std::move(error));
   if (!type_.is_custom()) {
     for (api::FieldError& error : api::ValidateKind(type_.group, type_.kind, object)) {
       errors.push_back(std::move(error));
@@ -317,8 +316,10 @@ absl::StatusOr<ObjectRef> Registry::WriteUpdate(Stored& current, json object,
                                                           NameRule());
   // A binding only sets spec.nodeName (checked by the caller); the kind's update rules would
   // refuse that spec change.
-  if (errors.empty() && subresource != "binding") {
-    errors = strategy_->ValidateUpdate(object, old);
+  if (subresource != "binding") {
+    for (api::FieldError& error : strategy_->ValidateUpdate(object, old)) {
+      errors.push_back(std::move(error));
+    }
     if (!type_.is_custom()) {
       for (api::FieldError& error : api::ValidateKindUpdate(type_.group, type_.kind, object, old)) {
         errors.push_back(std::move(error));

@@ -806,7 +806,9 @@ absl::StatusOr<json> ResourceHandler::DecodeObject(Call& call) {
   }
   if (findings.empty()) return body;
   if (*mode == api::FieldValidation::kStrict) {
-    return api::BadRequestError(api::StrictDecodingMessage(findings));
+    return api::BadRequestError(base::StrCat(type.kind, " in version ", api::GoQuote(type.version),
+                                             " cannot be handled as a ", type.kind, ": ",
+                                             api::StrictDecodingMessage(findings)));
   }
   call.warnings = std::move(findings);
   return body;

@@ -20,6 +20,7 @@
 #include "base/files.h"
 #include "base/subprocess.h"
 #include "base/testing/temp_dir.h"
+#include "tests/e2e/apiserver/kubectl_fixture.h"
 #include "tests/e2e/apiserver/server_process.h"
 
 namespace k1s::e2e {
@@ -38,135 +39,6 @@ constexpr char kAge[] = "[0-9]+s";
 constexpr char kUid[] = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 constexpr char kTimestamp[] = "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z";
 
-std::string TestName() {
-  std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-  std::string out;
-  for (char c : name) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-// Polls `path` until its text matches `pattern` (ECMAScript) or `seconds` pass; returns the text.
-std::string WaitForFile(const std::string& path, const std::string& pattern, int seconds = 10) {
-  std::regex re(pattern);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  std::string text;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto read = base::ReadFile(path);
-    text = read.ok() ? *read : "";
-    if (std::regex_search(text, re)) return text;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ADD_FAILURE() << "no match for /" << pattern << "/ in " << path << " after " << seconds << "s:\n"
-                << text;
-  return text;
-}
-
-class KubectlTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    temp_ = new base::TempDir();
-    auto server = ServerProcess::Start(temp_->path());
-    if (server.ok()) {
-      server_ = server->release();
-    } else {
-      start_error_ = new std::string(server.status().ToString());
-    }
-  }
-
-  static void TearDownTestSuite() {
-    if (server_ != nullptr) {
-      EXPECT_EQ(server_->Stop(), 0) << "k1s server did not exit cleanly on SIGTERM:\n"
-                                    << server_->Log();
-    }
-    delete server_;
-    server_ = nullptr;
-    delete start_error_;
-    start_error_ = nullptr;
-    delete temp_;
-    temp_ = nullptr;
-  }
-
-  void SetUp() override {
-    if (!base::FindExecutable(KubectlPath())) GTEST_SKIP() << KubectlPath() << " not installed";
-    ASSERT_NE(server_, nullptr) << (start_error_ ? *start_error_ : "");
-    ns_ = TestName();
-    Ok({"create", "-f",
-        Manifest("namespace.yaml",
-                 "apiVersion: v1\nkind: Namespace\n"
-                 "metadata:\n  name: " +
-                     ns_ + "\n")});
-  }
-
-  // Writes a manifest into the test's scratch directory and returns its path.
-  std::string Manifest(const std::string& name, const std::string& text) {
-    std::string path = files_.File(name);
-    EXPECT_TRUE(base::WriteFileAtomic(path, text, 0644).ok()) << path;
-    return path;
-  }
-
-  base::CommandResult Run(const std::vector<std::string>& args,
-                          const std::vector<std::string>& env = {}) {
-    return server_->Kubectl(args, env);
-  }
-  // kubectl ARGS must succeed; returns stdout+stderr.
-  std::string Ok(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
-    auto result = Run(args, env);
-    EXPECT_EQ(result.exit_code, 0) << "kubectl " << absl::StrJoin(args, " ") << "\n"
-                                   << result.output;
-    return result.output;
-  }
-  // kubectl ARGS must succeed; returns stdout only.
-  std::string Out(const std::vector<std::string>& args) {
-    auto result = server_->KubectlStdout(args);
-    EXPECT_EQ(result.exit_code, 0) << "kubectl " << absl::StrJoin(args, " ") << "\n"
-                                   << Run(args).output;
-    return result.output;
-  }
-  // kubectl ARGS must fail; returns stdout+stderr.
-  std::string Fails(const std::vector<std::string>& args) {
-    auto result = Run(args);
-    EXPECT_NE(result.exit_code, 0) << "kubectl " << absl::StrJoin(args, " ") << "\n"
-                                   << result.output;
-    return result.output;
-  }
-  // Shorthands in the test's namespace.
-  std::string NsOk(std::vector<std::string> args, const std::vector<std::string>& env = {}) {
-    args.insert(args.begin(), {"-n", ns_});
-    return Ok(args, env);
-  }
-  std::string NsOut(std::vector<std::string> args) {
-    args.insert(args.begin(), {"-n", ns_});
-    return Out(args);
-  }
-  std::string NsFails(std::vector<std::string> args) {
-    args.insert(args.begin(), {"-n", ns_});
-    return Fails(args);
-  }
-  std::string Jsonpath(const std::string& object, const std::string& path) {
-    return NsOut({"get", object, "-o", "jsonpath=" + path});
-  }
-  base::CommandResult Curl(const std::string& args) {
-    return server_->Sh("curl -sS --max-time 10 " + args + " 2>&1");
-  }
-  std::string CurlAdmin(const std::string& path) {
-    auto result = Curl(
-        "--cacert $TLS/server-ca.crt --cert $TLS/client-admin.crt --key "
-        "$TLS/client-admin.key \"$SERVER" +
-        path + "\"");
-    EXPECT_EQ(result.exit_code, 0) << result.output;
-    return result.output;
-  }
-
-  static base::TempDir* temp_;
-  static ServerProcess* server_;
-  static std::string* start_error_;
-  base::TempDir files_;
-  std::string ns_;
-};
-
-base::TempDir* KubectlTest::temp_ = nullptr;
-ServerProcess* KubectlTest::server_ = nullptr;
-std::string* KubectlTest::start_error_ = nullptr;
 
 // ----------------------------------------------------------------------------------------------
 // Discovery
@@ -227,7 +99,7 @@ TEST_F(KubectlTest, ApiResources) {
        {"coordination.k8s.io/v1\n", "discovery.k8s.io/v1\n", "events.k8s.io/v1\n", "v1\n"}) {
     EXPECT_THAT(versions, HasSubstr(version));
   }
-  EXPECT_THAT(versions, StartsWith("coordination.k8s.io/v1\n"));
+  EXPECT_THAT(versions, StartsWith("admissionregistration.k8s.io/v1\n"));
   EXPECT_THAT(versions, EndsWith("\nv1\n"));
 }
 
