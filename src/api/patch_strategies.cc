@@ -191,6 +191,7 @@ Registry MakeRegistry() {
 
   // autoscaling/v2 (v1 has no conditions list, so the entry is harmless there).
   Add(r, "autoscaling", "HorizontalPodAutoscaler", WithStatusConditions(Object()));
+  AddPlain(r, "autoscaling", {"Scale"});  // the scale subresource
 
   // policy/v1
   PatchSchema pdb = WithStatusConditions(Object());

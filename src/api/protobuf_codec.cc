@@ -1,5 +1,6 @@
 #include "api/protobuf_codec.h"
 
+
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
@@ -20,6 +21,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "api/generated_protos.h"
 #include "api/proto/admissionregistration_v1.pb.h"
 #include "api/proto/apiextensions_v1.pb.h"
 #include "api/proto/apps_v1.pb.h"
@@ -111,43 +113,8 @@ std::string JoinPath(std::string_view path, std::string_view key) {
   return path.empty() ? std::string(key) : absl::StrCat(Av(path), ".", Av(key));
 }
 
-// Forces every generated file into the link (nothing else references them by symbol) so the
-// generated pool knows their messages.
-void RegisterGeneratedFiles() {
-  static const bool registered = [] {
-    namespace api = k8s::io::api;
-    namespace machinery = k8s::io::apimachinery::pkg;
-    const Descriptor* all[] = {
-        machinery::apis::meta::v1::ObjectMeta::descriptor(),
-        machinery::runtime::Unknown::descriptor(),
-        machinery::api::resource::Quantity::descriptor(),
-        machinery::util::intstr::IntOrString::descriptor(),
-        api::core::v1::ConfigMap::descriptor(),
-        api::apps::v1::Deployment::descriptor(),
-        api::batch::v1::Job::descriptor(),
-        api::policy::v1::Eviction::descriptor(),
-        api::rbac::v1::Role::descriptor(),
-        api::coordination::v1::Lease::descriptor(),
-        api::discovery::v1::EndpointSlice::descriptor(),
-        api::events::v1::Event::descriptor(),
-        api::networking::v1::Ingress::descriptor(),
-        api::storage::v1::StorageClass::descriptor(),
-        api::authentication::v1::TokenRequest::descriptor(),
-        api::authorization::v1::SubjectAccessReview::descriptor(),
-        api::autoscaling::v1::Scale::descriptor(),
-        api::autoscaling::v2::HorizontalPodAutoscaler::descriptor(),
-        api::certificates::v1::CertificateSigningRequest::descriptor(),
-        api::scheduling::v1::PriorityClass::descriptor(),
-        api::node::v1::RuntimeClass::descriptor(),
-        api::admissionregistration::v1::ValidatingWebhookConfiguration::descriptor(),
-        api::flowcontrol::v1::FlowSchema::descriptor(),
-        k8s::io::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition::
-            descriptor(),
-    };
-    return all[0] != nullptr;
-  }();
-  (void)registered;
-}
+// Links every generated file in, so the generated pool knows their messages.
+void RegisterGeneratedFiles() { (void)GeneratedProtoFiles(); }
 
 // "apps/v1" + "Deployment" -> k8s.io.api.apps.v1.Deployment; "v1" is the core group. Only
 // groups of the Kubernetes project (no dot, or *.k8s.io) are known.

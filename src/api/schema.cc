@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/generated_protos.h"
 #include "api/proto/admissionregistration_v1.pb.h"
 #include "api/proto/apiextensions_v1.pb.h"
 #include "api/proto/apps_v1.pb.h"
@@ -172,46 +173,6 @@ std::vector<std::string> RepeatedOption(const google::protobuf::FieldOptions& op
 }
 
 // The k8s.io files of the generated pool: the k1s declarations and everything they import.
-std::vector<const FileDescriptor*> GeneratedFiles() {
-  namespace api = k8s::io::api;
-  namespace ext = k8s::io::apiextensions_apiserver::pkg::apis::apiextensions::v1;
-  // One message per file forces its registration (nothing else references them by symbol).
-  const Descriptor* roots[] = {
-      k8s::io::apimachinery::pkg::apis::meta::v1::ObjectMeta::descriptor(),
-      api::core::v1::ConfigMap::descriptor(),
-      api::apps::v1::Deployment::descriptor(),
-      api::batch::v1::Job::descriptor(),
-      api::policy::v1::Eviction::descriptor(),
-      api::rbac::v1::Role::descriptor(),
-      api::coordination::v1::Lease::descriptor(),
-      api::discovery::v1::EndpointSlice::descriptor(),
-      api::events::v1::Event::descriptor(),
-      api::networking::v1::Ingress::descriptor(),
-      api::storage::v1::StorageClass::descriptor(),
-      api::authentication::v1::TokenRequest::descriptor(),
-      api::authorization::v1::SubjectAccessReview::descriptor(),
-      api::autoscaling::v1::Scale::descriptor(),
-      api::autoscaling::v2::HorizontalPodAutoscaler::descriptor(),
-      api::certificates::v1::CertificateSigningRequest::descriptor(),
-      api::scheduling::v1::PriorityClass::descriptor(),
-      api::node::v1::RuntimeClass::descriptor(),
-      api::admissionregistration::v1::ValidatingWebhookConfiguration::descriptor(),
-      api::flowcontrol::v1::FlowSchema::descriptor(),
-      ext::CustomResourceDefinition::descriptor(),
-  };
-  std::vector<const FileDescriptor*> files;
-  std::set<const FileDescriptor*> seen;
-  std::vector<const FileDescriptor*> pending;
-  for (const Descriptor* root : roots) pending.push_back(root->file());
-  while (!pending.empty()) {
-    const FileDescriptor* file = pending.back();
-    pending.pop_back();
-    if (!seen.insert(file).second || !file->package().starts_with("k8s.io.")) continue;
-    files.push_back(file);
-    for (int i = 0; i < file->dependency_count(); ++i) pending.push_back(file->dependency(i));
-  }
-  return files;
-}
 
 // Reads the descriptors into a catalog: one Definition per struct message.
 class Reader {
@@ -221,7 +182,7 @@ class Reader {
   void Read() {
     std::vector<const Descriptor*> types;
     std::set<std::pair<std::string, std::string>> group_versions;
-    for (const FileDescriptor* file : GeneratedFiles()) {
+    for (const FileDescriptor* file : GeneratedProtoFiles()) {
       std::optional<GroupVersion> gv = GroupOf(file->package());
       if (gv.has_value() && gv->group != "meta.k8s.io") {
         group_versions.emplace(gv->group, gv->version);

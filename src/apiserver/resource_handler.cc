@@ -364,6 +364,20 @@ bool IsDryRun(const http::Request& request) {
   return false;
 }
 
+// The patch format of a PATCH body's media type; 415 for formats the kind does not take.
+absl::StatusOr<PatchType> PatchTypeOf(std::string_view media, std::string_view group,
+                                      std::string_view kind) {
+  if (media == "application/json-patch+json") return PatchType::kJson;
+  if (media == "application/merge-patch+json") return PatchType::kMerge;
+  if (media == "application/strategic-merge-patch+json" &&
+      api::IsStrategicMergePatchSupported(group, kind)) {
+    return PatchType::kStrategicMerge;
+  }
+  return api::UnsupportedMediaTypeError(
+      "application/json-patch+json, application/merge-patch+json, "
+      "application/strategic-merge-patch+json, application/apply-patch+yaml");
+}
+
 WriteOptions WriteOptionsFor(const http::Request& request) {
   WriteOptions options;
   options.dry_run = IsDryRun(request);
@@ -859,24 +873,14 @@ absl::Status ResourceHandler::Update(Call& call) {
 
 absl::Status ResourceHandler::Patch(Call& call) {
   std::string media = BaseMediaType(call.request.headers.Get("Content-Type").value_or(""));
-  PatchType patch_type;
-  if (media == "application/json-patch+json") {
-    patch_type = PatchType::kJson;
-  } else if (media == "application/merge-patch+json") {
-    patch_type = PatchType::kMerge;
-  } else if (media == "application/strategic-merge-patch+json" &&
-             api::IsStrategicMergePatchSupported(call.type->group, call.type->kind)) {
-    patch_type = PatchType::kStrategicMerge;
-  } else if (media == "application/apply-patch+yaml" && !call.type->is_view() &&
-             call.info.subresource.empty() &&
-             api::schema::Catalog::Builtin().ForKind(call.type->group, call.type->version,
-                                                     call.type->kind) != nullptr) {
+  if (media == "application/apply-patch+yaml" && !call.type->is_view() &&
+      call.info.subresource.empty() &&
+      api::schema::Catalog::Builtin().ForKind(call.type->group, call.type->version,
+                                              call.type->kind) != nullptr) {
     return ServerSideApply(call);
-  } else {
-    return api::UnsupportedMediaTypeError(
-        "application/json-patch+json, application/merge-patch+json, "
-        "application/strategic-merge-patch+json");
   }
+  absl::StatusOr<PatchType> patch_type = PatchTypeOf(media, call.type->group, call.type->kind);
+  if (!patch_type.ok()) return patch_type.status();
   json patch = json::parse(call.request.body, nullptr, /*allow_exceptions=*/false);
   if (patch.is_discarded()) {
     return api::BadRequestError("error decoding patch: invalid JSON");
@@ -887,7 +891,7 @@ absl::Status ResourceHandler::Patch(Call& call) {
     const api::ResourceType& type = *call.type;
     auto apply = [&](json& stored) -> absl::Status {
       json served = api::CoreEventToEventsV1(stored);
-      absl::StatusOr<json> result = ApplyPatch(patch_type, served, patch, type.group, type.kind);
+      absl::StatusOr<json> result = ApplyPatch(*patch_type, served, patch, type.group, type.kind);
       if (!result.ok()) return result.status();
       stored = api::EventsV1ToCoreEvent(*result);
       return absl::OkStatus();
@@ -895,7 +899,7 @@ absl::Status ResourceHandler::Patch(Call& call) {
     patched = call.registry->GuaranteedUpdate(call.info.namespace_name, call.info.name, apply,
                                               call.info.subresource, WriteOptionsFor(call.request));
   } else {
-    patched = call.registry->Patch(call.info.namespace_name, call.info.name, patch_type, patch,
+    patched = call.registry->Patch(call.info.namespace_name, call.info.name, *patch_type, patch,
                                    call.info.subresource, WriteOptionsFor(call.request));
   }
   if (!patched.ok()) return patched.status();
@@ -1079,14 +1083,9 @@ absl::Status ResourceHandler::Scale(Call& call) {
   json body;
   if (call.info.verb == "patch") {
     std::string media = BaseMediaType(call.request.headers.Get("Content-Type").value_or(""));
-    if (media == "application/json-patch+json") patch_type = PatchType::kJson;
-    if (media == "application/merge-patch+json") patch_type = PatchType::kMerge;
-    if (media == "application/strategic-merge-patch+json") patch_type = PatchType::kStrategicMerge;
-    if (!patch_type) {
-      return api::UnsupportedMediaTypeError(
-          "application/json-patch+json, application/merge-patch+json, "
-          "application/strategic-merge-patch+json");
-    }
+    absl::StatusOr<PatchType> requested = PatchTypeOf(media, "autoscaling", "Scale");
+    if (!requested.ok()) return requested.status();
+    patch_type = *requested;
     body = json::parse(call.request.body, nullptr, /*allow_exceptions=*/false);
     if (body.is_discarded()) return api::BadRequestError("error decoding patch: invalid JSON");
   } else {
