@@ -72,7 +72,8 @@ std::vector<ResourceType> MakeCatalog() {
   add(WithSubresources(Core("ResourceQuota", "resourcequotas", true, {"quota"}, "resourcequotas"),
                        {"status"}));
   add(Core("Secret", "secrets", true, {}, "secrets"));
-  add(Core("ServiceAccount", "serviceaccounts", true, {"sa"}, "serviceaccounts"));
+  add(WithSubresources(Core("ServiceAccount", "serviceaccounts", true, {"sa"}, "serviceaccounts"),
+                       {"token"}));
   add(InCategoryAll(
       WithSubresources(Core("Service", "services", true, {"svc"}, "services/specs"), {"status"})));
 

@@ -6,14 +6,20 @@
 #include <nlohmann/json.hpp>
 #include <tuple>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "api/errors.h"
 #include "api/resource_types.h"
+#include "apiserver/admission_plugins.h"
+#include "apiserver/audit_logger.h"
+#include "apiserver/authorization.h"
 #include "apiserver/bootstrap.h"
+#include "apiserver/cluster_reader.h"
 #include "apiserver/crd_controller.h"
 #include "apiserver/custom_resource_strategy.h"
 #include "apiserver/discovery.h"
@@ -21,14 +27,20 @@
 #include "apiserver/metrics.h"
 #include "apiserver/namespace_finalizer.h"
 #include "apiserver/openapi.h"
+#include "apiserver/quota_controller.h"
 #include "apiserver/range_allocator.h"
+#include "apiserver/rbac_policy.h"
 #include "apiserver/request_info.h"
 #include "apiserver/resource_handler.h"
+#include "apiserver/reviews.h"
+#include "apiserver/service_account_tokens.h"
+#include "apiserver/service_accounts_controller.h"
 #include "apiserver/strategies.h"
 #include "apiserver/watch_cache.h"
 #include "base/logging.h"
 #include "base/strings.h"
 #include "base/version.h"
+#include "pki/jwt.h"
 
 namespace k1s::apiserver {
 namespace {
@@ -54,6 +66,20 @@ bool IsPublicPath(std::string_view path) {
 void RespondJson(http::ResponseWriter& writer, int32_t code, std::string body,
                  std::string content_type = "application/json") {
   writer.Respond(code, http::Headers{{"Content-Type", std::move(content_type)}}, std::move(body));
+}
+
+void RespondError(http::ResponseWriter& writer, const absl::Status& status) {
+  api::HttpError error = api::ToHttpError(status);
+  RespondJson(writer, error.code, std::move(error.body));
+}
+
+// The bearer token of an "Authorization: Bearer <token>" header, if any.
+std::optional<std::string> BearerToken(const http::Request& request) {
+  std::optional<std::string> header = request.headers.Get("Authorization");
+  if (!header) return std::nullopt;
+  absl::string_view value = absl::StripAsciiWhitespace(*header);
+  if (!absl::StartsWithIgnoreCase(value, "bearer ")) return std::nullopt;
+  return std::string(absl::StripAsciiWhitespace(value.substr(7)));
 }
 
 std::string VersionJson() {
@@ -95,7 +121,6 @@ class ApiServer::Impl {
   ApiServerOptions options_;
   Backend& backend_;
   base::Clock& clock_;
-  Authorizer authorizer_ = [](const UserInfo&, const RequestInfo&) { return absl::OkStatus(); };
   std::vector<api::ResourceType> types_ = api::BuiltinResourceTypes();
   std::unique_ptr<RangeAllocator> service_ips_;
   std::unique_ptr<RangeAllocator> node_ports_;
@@ -108,13 +133,30 @@ class ApiServer::Impl {
   std::unique_ptr<CrdController> crd_controller_;
   std::unique_ptr<OpenApi> openapi_;
   std::unique_ptr<NamespaceFinalizer> namespace_finalizer_;
+  std::unique_ptr<ClusterReader> reader_;
+  std::unique_ptr<pki::JwtSigner> signer_;
+  std::unique_ptr<pki::JwtVerifier> verifier_;
+  std::unique_ptr<ServiceAccountTokens> tokens_;
+  std::unique_ptr<Authorizer> authorizer_;
+  std::unique_ptr<Reviews> reviews_;
+  std::unique_ptr<AdmissionChain> admission_;
+  std::unique_ptr<ServiceAccountsController> service_accounts_;
+  std::unique_ptr<ClusterRoleAggregator> role_aggregator_;
+  std::unique_ptr<QuotaController> quota_controller_;
+  std::unique_ptr<AuditLogger> audit_;
+  std::vector<std::pair<std::string, PathHandler>> path_handlers_;
   Metrics metrics_;
   std::unique_ptr<http::Server> server_;
   std::atomic<bool> bootstrapped_{false};
 
  private:
-  void Route(const RequestInfo& info, const http::Request& request,
+  absl::Status StartSecurity();
+  // The user a request authenticates as; nullopt when it carries no credentials; an
+  // Unauthenticated error for credentials that do not check out.
+  absl::StatusOr<std::optional<auth::UserInfo>> Authenticate(const http::Request& request) const;
+  void Route(const RequestInfo& info, const auth::UserInfo& user, const http::Request& request,
              const std::shared_ptr<http::ResponseWriter>& writer, int32_t* code);
+  bool ServeOidcDiscovery(std::string_view path, http::ResponseWriter& writer);
   void ServeHealth(std::string_view path, const http::Request& request,
                    http::ResponseWriter& writer, int32_t* code);
   bool ServeDiscovery(std::string_view path, const http::Request& request,
@@ -159,14 +201,26 @@ absl::Status ApiServer::Impl::Start(base::StopSignal& stop) {
                     "The datastore revision the watch cache has applied.",
                     [this] { return static_cast<double>(cache_->revision()); });
 
+  if (absl::Status status = StartSecurity(); !status.ok()) return status;
+
   BootstrapOptions bootstrap{FormatIpv4(services->first), options_.advertise_address,
                              options_.port};
   if (absl::Status status = EnsureBootstrapObjects(*resources_, bootstrap); !status.ok()) {
     return absl::Status(status.code(), base::StrCat("bootstrap objects: ", status.message()));
   }
+  if (absl::Status status = EnsureBootstrapPolicy(*resources_); !status.ok()) {
+    return absl::Status(status.code(), base::StrCat("default RBAC policy: ", status.message()));
+  }
   bootstrapped_ = true;
   namespace_finalizer_ = std::make_unique<NamespaceFinalizer>(*resources_, *cache_, types_);
   if (absl::Status status = namespace_finalizer_->Start(); !status.ok()) return status;
+  service_accounts_ = std::make_unique<ServiceAccountsController>(*resources_, *cache_, *tokens_,
+                                                                  options_.server_ca_pem);
+  if (absl::Status status = service_accounts_->Start(); !status.ok()) return status;
+  role_aggregator_ = std::make_unique<ClusterRoleAggregator>(*resources_, *cache_, *reader_);
+  if (absl::Status status = role_aggregator_->Start(); !status.ok()) return status;
+  quota_controller_ = std::make_unique<QuotaController>(*resources_, *cache_, *reader_);
+  if (absl::Status status = quota_controller_->Start(); !status.ok()) return status;
   crd_controller_ = std::make_unique<CrdController>(
       *resources_, *cache_, clock_, MakeCustomResourceStrategy, [this] { RebuildDocuments(); });
   if (absl::Status status = crd_controller_->Start(); !status.ok()) return status;
@@ -191,25 +245,31 @@ void ApiServer::Impl::Stop() {
   // The HTTP server ends every watch stream first, so no watcher outlives the cache.
   if (server_ != nullptr) server_->Stop();
   if (namespace_finalizer_ != nullptr) namespace_finalizer_->Stop();
+  if (service_accounts_ != nullptr) service_accounts_->Stop();
+  if (role_aggregator_ != nullptr) role_aggregator_->Stop();
+  if (quota_controller_ != nullptr) quota_controller_->Stop();
   if (crd_controller_ != nullptr) crd_controller_->Stop();
   if (cache_ != nullptr) cache_->Stop();
+  if (audit_ != nullptr) audit_->Flush();
 }
 
 void ApiServer::Impl::Handle(http::Request request, std::shared_ptr<http::ResponseWriter> writer) {
   auto started = std::chrono::steady_clock::now();
+  const int64_t received_unix_nanos = clock_.NowUnixNanos();
   std::optional<std::string> watch_param = request.Query("watch");
   RequestInfo info =
       ParseRequestInfo(request.method, request.path, watch_param && ParseGoBool(*watch_param));
   int32_t code = 200;
-  UserInfo user;
-  if (request.identity) {
-    user.name = request.identity->common_name;
-    user.groups = request.identity->organizations;
-    user.groups.push_back("system:authenticated");
-  } else if (IsPublicPath(request.path)) {
-    user.name = "system:anonymous";
-    user.groups = {"system:unauthenticated"};
+  auth::UserInfo user;
+  absl::StatusOr<std::optional<auth::UserInfo>> authenticated = Authenticate(request);
+  bool is_public = IsPublicPath(request.path);
+  if (authenticated.ok() && *authenticated) {
+    user = **std::move(authenticated);
+  } else if (authenticated.ok() && (options_.anonymous_auth || is_public)) {
+    user.name = auth::kAnonymousUser;
+    user.groups = {auth::kUnauthenticated};
   } else {
+    if (!authenticated.ok()) Log().debug("authentication failed: {}", authenticated.status());
     code = 401;
     RespondJson(*writer, 401,
                 json{{"kind", "Status"},
@@ -221,14 +281,22 @@ void ApiServer::Impl::Handle(http::Request request, std::shared_ptr<http::Respon
                      {"code", 401}}
                     .dump());
   }
+  auth::Attributes attributes = RequestAttributes(
+      user, info, request.path, request.Query("fieldSelector").value_or(""));
+  bool allowed = false;
   if (code == 200) {
-    if (absl::Status allowed = authorizer_(user, info); !allowed.ok()) {
-      api::HttpError error = api::ToHttpError(allowed);
-      code = error.code;
-      RespondJson(*writer, error.code, std::move(error.body));
+    // Health and version are public, as upstream's system:public-info-viewer grants them.
+    absl::Status authorized = is_public ? absl::OkStatus() : authorizer_->Check(attributes);
+    allowed = authorized.ok();
+    if (!allowed) {
+      code = api::ToHttpError(authorized).code;
+      RespondError(*writer, authorized);
     } else {
-      Route(info, request, writer, &code);
+      Route(info, user, request, writer, &code);
     }
+  }
+  if (audit_ != nullptr) {
+    audit_->Record(request, attributes, allowed, code, received_unix_nanos, clock_.NowUnixNanos());
   }
   if (info.verb == "watch") return;  // a watch's duration is its whole life: not a latency
   double seconds =
@@ -246,12 +314,88 @@ void ApiServer::Impl::Handle(http::Request request, std::shared_ptr<http::Respon
                           dry_run, code, seconds);
 }
 
-void ApiServer::Impl::Route(const RequestInfo& info, const http::Request& request,
+absl::Status ApiServer::Impl::StartSecurity() {
+  absl::StatusOr<std::unique_ptr<AuditLogger>> audit = AuditLogger::Open(options_.audit);
+  if (!audit.ok()) return audit.status();
+  audit_ = *std::move(audit);
+  reader_ = std::make_unique<ClusterReader>(*resources_, *cache_);
+  if (options_.service_account_key_pem.empty()) {
+    return absl::FailedPreconditionError("no service-account key: tokens cannot be verified");
+  }
+  absl::StatusOr<pki::JwtSigner> signer =
+      pki::JwtSigner::FromPrivateKeyPem(options_.service_account_key_pem);
+  if (!signer.ok()) return signer.status();
+  absl::StatusOr<pki::JwtVerifier> verifier =
+      pki::JwtVerifier::FromPem(options_.service_account_key_pem);
+  if (!verifier.ok()) return verifier.status();
+  signer_ = std::make_unique<pki::JwtSigner>(*std::move(signer));
+  verifier_ = std::make_unique<pki::JwtVerifier>(*std::move(verifier));
+  ServiceAccountTokenOptions token_options;
+  token_options.issuer = options_.service_account_issuer;
+  token_options.api_audiences = options_.api_audiences.empty()
+                                    ? std::vector<std::string>{options_.service_account_issuer}
+                                    : options_.api_audiences;
+  tokens_ = std::make_unique<ServiceAccountTokens>(token_options, signer_.get(), *verifier_,
+                                                   *reader_, clock_);
+  authorizer_ = std::make_unique<Authorizer>(*reader_);
+  reviews_ = std::make_unique<Reviews>(*tokens_, *authorizer_, *reader_);
+  admission_ = DefaultAdmissionChain(*reader_, *authorizer_, options_.admission);
+  resources_->set_admission(admission_.get());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<auth::UserInfo>> ApiServer::Impl::Authenticate(
+    const http::Request& request) const {
+  if (request.identity) {
+    auth::UserInfo user;
+    user.name = request.identity->common_name;
+    user.groups = request.identity->organizations;
+    user.groups.push_back(auth::kAuthenticated);
+    return user;
+  }
+  std::optional<std::string> token = BearerToken(request);
+  if (!token) return std::nullopt;
+  absl::StatusOr<AuthenticatedToken> result = tokens_->Authenticate(*token);
+  if (!result.ok()) return result.status();
+  return std::move(result->user);
+}
+
+bool ApiServer::Impl::ServeOidcDiscovery(std::string_view path, http::ResponseWriter& writer) {
+  if (path == "/.well-known/openid-configuration") {
+    json document = {
+        {"issuer", options_.service_account_issuer},
+        {"jwks_uri", base::StrCat("https://", options_.advertise_address, ":", options_.port,
+                                  "/openid/v1/jwks")},
+        {"response_types_supported", {"id_token"}},
+        {"subject_types_supported", {"public"}},
+        {"id_token_signing_alg_values_supported", {"RS256"}}};
+    RespondJson(writer, 200, document.dump());
+    return true;
+  }
+  if (path == "/openid/v1/jwks") {
+    RespondJson(writer, 200, verifier_->jwks_json(), "application/jwk-set+json");
+    return true;
+  }
+  return false;
+}
+
+void ApiServer::Impl::Route(const RequestInfo& info, const auth::UserInfo& user,
+                            const http::Request& request,
                             const std::shared_ptr<http::ResponseWriter>& writer, int32_t* code) {
   const std::string& path = request.path;
-  if (info.is_resource_request) {
-    *code = resources_->Serve(info, request, writer);
+  if (Reviews::Handles(info)) {
+    *code = reviews_->Serve(info, user, request, *writer);
     return;
+  }
+  if (info.is_resource_request) {
+    *code = resources_->Serve(info, user, request, writer);
+    return;
+  }
+  for (const auto& [prefix, handler] : path_handlers_) {
+    if (absl::StartsWith(path, prefix)) {
+      *code = handler(request, *writer);
+      return;
+    }
   }
   if (request.method != "GET" && request.method != "HEAD") {
     *code = 405;
@@ -268,6 +412,7 @@ void ApiServer::Impl::Route(const RequestInfo& info, const http::Request& reques
     ServeHealth(path, request, *writer, code);
     return;
   }
+  if (ServeOidcDiscovery(path, *writer)) return;
   if (path == "/metrics") {
     writer->Respond(200, http::Headers{{"Content-Type", "text/plain; version=0.0.4"}},
                     metrics_.Render());
@@ -357,8 +502,11 @@ void ApiServer::Impl::RebuildDocuments() {
     return std::tie(a.group, a.plural, a.version) < std::tie(b.group, b.plural, b.version);
   });
   served.insert(served.end(), custom.begin(), custom.end());
+  // The review endpoints are listed for clients; they have no stored objects to describe.
+  std::vector<api::ResourceType> listed = served;
+  listed.insert(listed.end(), Reviews::Types().begin(), Reviews::Types().end());
   auto discovery = std::make_shared<const Discovery>(
-      served, base::StrCat(options_.advertise_address, ":", options_.port));
+      listed, base::StrCat(options_.advertise_address, ":", options_.port));
   {
     absl::MutexLock lock(&documents_mu_);
     discovery_ = std::move(discovery);
@@ -448,8 +596,8 @@ void ApiServer::Handle(http::Request request, std::shared_ptr<http::ResponseWrit
   impl_->Handle(std::move(request), std::move(writer));
 }
 
-void ApiServer::set_authorizer(Authorizer authorizer) {
-  impl_->authorizer_ = std::move(authorizer);
+void ApiServer::AddPathHandler(std::string prefix, PathHandler handler) {
+  impl_->path_handlers_.emplace_back(std::move(prefix), std::move(handler));
 }
 
 }  // namespace k1s::apiserver

@@ -20,6 +20,7 @@ struct SubresourceInfo {
 SubresourceInfo Subresource(const api::ResourceType& type, const std::string& name) {
   if (name == "binding") return {"", "v1", "Binding", {"create"}};
   if (name == "eviction") return {"policy", "v1", "Eviction", {"create"}};
+  if (name == "token") return {"authentication.k8s.io", "v1", "TokenRequest", {"create"}};
   if (name == "scale") return {"autoscaling", "v1", "Scale", kStatusVerbs};
   if (name == "finalize") return {type.group, type.version, type.kind, {"update"}};
   return {type.group, type.version, type.kind, kStatusVerbs};

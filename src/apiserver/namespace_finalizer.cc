@@ -5,7 +5,6 @@
 #include "api/errors.h"
 #include "apiserver/resource_handler.h"
 #include "base/logging.h"
-#include "base/thread_name.h"
 
 namespace k1s::apiserver {
 namespace {
@@ -33,87 +32,21 @@ NamespaceFinalizer::~NamespaceFinalizer() { Stop(); }
 
 absl::Status NamespaceFinalizer::Start() {
   if (namespace_type_ == nullptr) return absl::OkStatus();
-  if (absl::Status status = Watch(); !status.ok()) return status;
-  thread_ = std::thread([this] { Run(); });
-  return absl::OkStatus();
-}
-
-absl::Status NamespaceFinalizer::Watch() {
-  WatchOptions options;
-  options.send_initial_state = true;  // namespaces already terminating are picked up too
-  auto sink = [this](const CacheEvent& event) {
-    if (event.type == EventType::kClose) {
-      // The cache ended every watch (a reload): watch again from the run loop.
-      absl::MutexLock lock(&mu_);
-      rewatch_ = true;
-      return false;
+  worker_ = std::make_unique<CacheWorker>(
+      "ns-finalizer", cache_, [this](const std::string& name) { return Finalize(name); });
+  // Namespaces already terminating at start are picked up by the initial state.
+  worker_->Watch(*namespace_type_, [](const CacheEvent& event) -> std::optional<std::string> {
+    if (event.object == nullptr || event.type == EventType::kDeleted) return std::nullopt;
+    if (json::parse(event.object->json)["metadata"].contains("deletionTimestamp")) {
+      return event.object->name;
     }
-    if (event.object == nullptr || event.type == EventType::kDeleted) return true;
-    json ns = json::parse(event.object->json);
-    if (ns["metadata"].contains("deletionTimestamp")) {
-      absl::MutexLock lock(&mu_);
-      pending_.insert(event.object->name);
-    }
-    return true;
-  };
-  absl::StatusOr<std::unique_ptr<WatchCache::Registration>> watch =
-      cache_.Watch(*namespace_type_, ObjectFilter{}, options, sink);
-  if (!watch.ok()) return watch.status();
-  watch_ = *std::move(watch);
-  return absl::OkStatus();
+    return std::nullopt;
+  });
+  return worker_->Start();
 }
 
 void NamespaceFinalizer::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    if (stopping_) return;
-    stopping_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
-  watch_.reset();  // only the run loop replaces it, and it has ended
-}
-
-void NamespaceFinalizer::Run() {
-  base::SetCurrentThreadName("ns-finalizer");
-  while (true) {
-    std::set<std::string> batch;
-    bool rewatch = false;
-    {
-      absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-        return stopping_ || rewatch_ || !pending_.empty();
-      };
-      mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Seconds(1));
-      if (stopping_) return;
-      batch.swap(pending_);
-      std::swap(rewatch, rewatch_);
-    }
-    if (rewatch) {
-      watch_.reset();
-      if (absl::Status status = Watch(); !status.ok()) {
-        Log().warn("watch namespaces again: {}", status);
-        absl::MutexLock lock(&mu_);
-        rewatch_ = true;
-      }
-    }
-    std::set<std::string> retry;
-    for (const std::string& name : batch) {
-      bool done = false;
-      try {
-        done = Finalize(name);
-      } catch (const std::exception& error) {
-        Log().error("namespace {}: {}", name, error.what());
-      }
-      if (!done) retry.insert(name);
-    }
-    if (!retry.empty()) {
-      // Something in those namespaces is still finishing: look again in a second.
-      absl::MutexLock lock(&mu_);
-      auto stopping = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_; };
-      mu_.AwaitWithTimeout(absl::Condition(&stopping), absl::Seconds(1));
-      pending_.insert(retry.begin(), retry.end());
-    }
-  }
+  if (worker_ != nullptr) worker_->Stop();
 }
 
 bool NamespaceFinalizer::Finalize(const std::string& namespace_name) {

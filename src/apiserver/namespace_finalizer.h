@@ -7,15 +7,12 @@
 //
 // Runs on its own thread ("ns-finalizer"), fed by a watch-cache watch on namespaces.
 #include <memory>
-#include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "api/resource_types.h"
+#include "apiserver/cache_worker.h"
 #include "apiserver/watch_cache.h"
 
 namespace k1s::apiserver {
@@ -32,21 +29,13 @@ class NamespaceFinalizer {
   void Stop();
 
  private:
-  absl::Status Watch();
-  void Run();
   // Deletes what is left in `namespace_name`; true once the namespace could be finalized.
   bool Finalize(const std::string& namespace_name);
 
   ResourceHandler& resources_;
   WatchCache& cache_;
   const api::ResourceType* namespace_type_ = nullptr;
-  std::unique_ptr<WatchCache::Registration> watch_;
-
-  absl::Mutex mu_;
-  std::set<std::string> pending_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  bool rewatch_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  std::unique_ptr<CacheWorker> worker_;
 };
 
 }  // namespace k1s::apiserver

@@ -206,6 +206,11 @@ absl::StatusOr<ObjectRef> Registry::Create(std::string_view namespace_name, json
   metadata["creationTimestamp"] = api::FormatTimestamp(clock_.NowUnixNanos() / 1'000'000'000);
   if (object.contains("spec")) metadata["generation"] = 1;
   Normalize(type_, object);
+  if (absl::Status status =
+          RunAdmission(true, AdmissionOperation::kCreate, object, nullptr, "", options);
+      !status.ok()) {
+    return status;
+  }
   strategy_->PrepareForCreate(object);
   TrackManagedFields(object, nullptr, "", options);
   for (api::FieldError& error : strategy_->Validate(object)) errors.push_back(std::move(error));
@@ -215,6 +220,11 @@ absl::StatusOr<ObjectRef> Registry::Create(std::string_view namespace_name, json
     }
   }
   if (!errors.empty()) return api::InvalidError(type_, name, errors);
+  if (absl::Status status =
+          RunAdmission(false, AdmissionOperation::kCreate, object, nullptr, "", options);
+      !status.ok()) {
+    return status;
+  }
   if (absl::Status status = strategy_->Reserve(object, nullptr); !status.ok()) return status;
 
   std::string key = ObjectKey(type_, namespace_name, name);
@@ -305,6 +315,11 @@ absl::StatusOr<ObjectRef> Registry::WriteUpdate(Stored& current, json object,
   }
   metadata.erase("resourceVersion");
   Normalize(type_, object);
+  if (absl::Status status =
+          RunAdmission(true, AdmissionOperation::kUpdate, object, &old, subresource, options);
+      !status.ok()) {
+    return status;
+  }
   if (old.contains("spec") && Field(object, "spec") != Field(old, "spec")) {
     metadata["generation"] = old_metadata.value("generation", int64_t{0}) + 1;
   }
@@ -327,6 +342,11 @@ absl::StatusOr<ObjectRef> Registry::WriteUpdate(Stored& current, json object,
     }
   }
   if (!errors.empty()) return api::InvalidError(type_, name, errors);
+  if (absl::Status status =
+          RunAdmission(false, AdmissionOperation::kUpdate, object, &old, subresource, options);
+      !status.ok()) {
+    return status;
+  }
 
   if (object == old) {
     // Nothing changed: no write, the resourceVersion stays.
@@ -542,6 +562,28 @@ absl::StatusOr<DeleteResult> Registry::Delete(std::string_view namespace_name,
       return api::ConflictError(type_, name, api::kStaleObjectDetail);
     }
   }
+}
+
+absl::Status Registry::RunAdmission(bool mutate, AdmissionOperation operation, json& object,
+                                    const json* old, std::string_view subresource,
+                                    const WriteOptions& options) const {
+  const AdmissionContext* admission = options.admission;
+  if (admission == nullptr || admission->chain == nullptr) return absl::OkStatus();
+  const json& metadata = object["metadata"];
+  std::string namespace_name = metadata.value("namespace", "");
+  std::string name = metadata.value("name", "");
+  AdmissionRequest request;
+  request.operation = operation;
+  request.type = &type_;
+  request.namespace_name = namespace_name;
+  request.name = name;
+  request.subresource = subresource;
+  request.user = &admission->user;
+  request.old_object = old;
+  request.dry_run = options.dry_run;
+  request.warnings = admission->warnings;
+  return mutate ? admission->chain->Admit(request, object)
+                : admission->chain->Validate(request, object);
 }
 
 }  // namespace k1s::apiserver

@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "api/resource_types.h"
+#include "apiserver/admission.h"
 #include "apiserver/cached_object.h"
 #include "apiserver/strategy.h"
 #include "base/clock.h"
@@ -30,6 +31,9 @@ struct WriteOptions {
   std::string field_manager{};
   // The object already carries its final managedFields (a server-side apply computed them).
   bool managed_fields_final = false;
+  // The admission plugins and the requesting user for a write from a user request; null for
+  // the server's own bookkeeping writes.
+  const AdmissionContext* admission = nullptr;
 };
 
 struct DeleteOptions {
@@ -104,6 +108,10 @@ class Registry {
   // create), per `options`.
   void TrackManagedFields(nlohmann::json& object, const nlohmann::json* old,
                           std::string_view subresource, const WriteOptions& options) const;
+  // Runs the mutating (`mutate`) or validating admission phase when `options` carry admission.
+  absl::Status RunAdmission(bool mutate, AdmissionOperation operation, nlohmann::json& object,
+                            const nlohmann::json* old, std::string_view subresource,
+                            const WriteOptions& options) const;
 
   const api::ResourceType type_;
   Backend& backend_;

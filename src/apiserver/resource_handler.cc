@@ -408,6 +408,14 @@ struct ResourceHandler::Call {
   int32_t code = 200;
 
   std::vector<std::string> warnings{};  // sent as Warning headers with the answer
+  AdmissionContext admission{};         // the requesting user and the plugins its writes pass
+
+  // The options of a write made for this request.
+  WriteOptions Options() {
+    WriteOptions options = WriteOptionsFor(request);
+    options.admission = &admission;
+    return options;
+  }
 
   // Sends `body` (already in the negotiated representation) with `status`.
   void Send(int32_t status, std::string body) {
@@ -513,9 +521,13 @@ absl::Status ResourceHandler::CheckNamespace(const api::ResourceType& type, std:
   return absl::OkStatus();
 }
 
-int32_t ResourceHandler::Serve(const RequestInfo& info, const http::Request& request,
+int32_t ResourceHandler::Serve(const RequestInfo& info, const auth::UserInfo& user,
+                               const http::Request& request,
                                const std::shared_ptr<http::ResponseWriter>& writer) {
   Call call{info, request, writer, nullptr, nullptr, Negotiated{}, 200};
+  call.admission.chain = admission_;
+  call.admission.user = user;
+  call.admission.warnings = &call.warnings;
   absl::Status status;
   try {
     status = Dispatch(call);
@@ -848,7 +860,7 @@ absl::Status ResourceHandler::Create(Call& call) {
   }
   if (type.is_view()) *body = api::EventsV1ToCoreEvent(*body);
   absl::StatusOr<ObjectRef> created =
-      call.registry->Create(call.info.namespace_name, *std::move(body), WriteOptionsFor(call.request));
+      call.registry->Create(call.info.namespace_name, *std::move(body), call.Options());
   if (!created.ok()) return created.status();
   Encoder encoder(type, call.negotiated, "Metadata", clock_);
   call.Send(201, encoder.Object(**created));
@@ -864,7 +876,7 @@ absl::Status ResourceHandler::Update(Call& call) {
   if (call.type->is_view()) *body = api::EventsV1ToCoreEvent(*body);
   absl::StatusOr<ObjectRef> updated =
       call.registry->Update(call.info.namespace_name, call.info.name, *std::move(body),
-                            call.info.subresource, WriteOptionsFor(call.request));
+                            call.info.subresource, call.Options());
   if (!updated.ok()) return updated.status();
   Encoder encoder(*call.type, call.negotiated, "Metadata", clock_);
   call.Send(200, encoder.Object(**updated));
@@ -897,10 +909,10 @@ absl::Status ResourceHandler::Patch(Call& call) {
       return absl::OkStatus();
     };
     patched = call.registry->GuaranteedUpdate(call.info.namespace_name, call.info.name, apply,
-                                              call.info.subresource, WriteOptionsFor(call.request));
+                                              call.info.subresource, call.Options());
   } else {
     patched = call.registry->Patch(call.info.namespace_name, call.info.name, *patch_type, patch,
-                                   call.info.subresource, WriteOptionsFor(call.request));
+                                   call.info.subresource, call.Options());
   }
   if (!patched.ok()) return patched.status();
   Encoder encoder(*call.type, call.negotiated, "Metadata", clock_);
@@ -1051,7 +1063,7 @@ absl::Status ResourceHandler::Bind(Call& call) {
     return absl::OkStatus();
   };
   absl::StatusOr<ObjectRef> bound = call.registry->GuaranteedUpdate(
-      call.info.namespace_name, name, bind, "binding", WriteOptionsFor(call.request));
+      call.info.namespace_name, name, bind, "binding", call.Options());
   if (!bound.ok()) return bound.status();
   call.negotiated = {Representation::kJson, "application/json"};
   call.Send(201, json{{"kind", "Status"},
@@ -1107,7 +1119,7 @@ absl::Status ResourceHandler::Scale(Call& call) {
     return ApplyScale(type, scale, object);
   };
   absl::StatusOr<ObjectRef> updated = call.registry->GuaranteedUpdate(
-      call.info.namespace_name, call.info.name, rescale, "", WriteOptionsFor(call.request));
+      call.info.namespace_name, call.info.name, rescale, "", call.Options());
   if (!updated.ok()) return updated.status();
   return reply(*updated);
 }
@@ -1188,7 +1200,7 @@ absl::Status ResourceHandler::Evict(Call& call) {
 // object when it does not exist yet.
 absl::Status ResourceHandler::ServerSideApply(Call& call) {
   const api::ResourceType& type = *call.type;
-  WriteOptions options = WriteOptionsFor(call.request);
+  WriteOptions options = call.Options();
   if (!call.request.Query("fieldManager")) {
     return api::BadRequestError("PATCH, application/apply-patch+yaml requires fieldManager to be set");
   }

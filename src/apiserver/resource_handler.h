@@ -19,10 +19,12 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "api/resource_types.h"
+#include "apiserver/admission.h"
 #include "apiserver/registry.h"
 #include "apiserver/request_info.h"
 #include "apiserver/strategies.h"
 #include "apiserver/watch_cache.h"
+#include "auth/user_info.h"
 #include "base/clock.h"
 #include "http/response_writer.h"
 #include "k1s/backend.h"
@@ -36,8 +38,10 @@ class ResourceHandler {
   ~ResourceHandler();
 
   // Answers one resource request; returns the HTTP status sent (200 for a started watch).
-  int32_t Serve(const RequestInfo& info, const http::Request& request,
+  int32_t Serve(const RequestInfo& info, const auth::UserInfo& user, const http::Request& request,
                 const std::shared_ptr<http::ResponseWriter>& writer);
+  // The admission plugins user writes pass (none until set; set once before serving).
+  void set_admission(const AdmissionChain* chain) { admission_ = chain; }
 
   // The registry of a served resource type, or null.
   Registry* Find(const std::string& group, const std::string& version,
@@ -85,6 +89,7 @@ class ResourceHandler {
   std::vector<std::unique_ptr<Registry>> all_registries_ ABSL_GUARDED_BY(types_mu_);
   NamespaceCheck namespace_check_;
   Registry* namespaces_ = nullptr;
+  const AdmissionChain* admission_ = nullptr;
 };
 
 }  // namespace k1s::apiserver

@@ -72,6 +72,7 @@ int RunCli(int argc, char** argv) {
       AddCheckConfigCommand(root),
       AddTokenCommand(root),
       AddDatastoreCommand(root),
+      AddSecretsEncryptCommand(root),
   };
 
   try {

@@ -11,5 +11,6 @@ Command AddKubectlCommand(CLI::App& root);
 Command AddCheckConfigCommand(CLI::App& root);
 Command AddTokenCommand(CLI::App& root);
 Command AddDatastoreCommand(CLI::App& root);
+Command AddSecretsEncryptCommand(CLI::App& root);
 
 }  // namespace k1s::cli

@@ -26,6 +26,14 @@ struct ServerFlags {
   std::vector<std::string> disable;
   bool disable_agent = false;
   std::string datastore_listen;
+  bool anonymous_auth = false;
+  std::string service_account_issuer = "https://kubernetes.default.svc.cluster.local";
+  bool secrets_encryption = true;
+  std::string audit_log_path;
+  std::string audit_policy_file;
+  int audit_log_maxage = 30;
+  int audit_log_maxbackup = 10;
+  int audit_log_maxsize = 100;
 };
 
 }  // namespace
@@ -64,6 +72,29 @@ Command AddServerCommand(CLI::App& root) {
   app->add_option("--datastore-listen", flags->datastore_listen,
                   "Also serve the embedded datastore's etcd API at this URL (off by default)");
 
+  app->add_option("--anonymous-auth", flags->anonymous_auth,
+                  "Let requests without credentials act as system:anonymous (RBAC still applies)")
+      ->capture_default_str();
+  app->add_option("--service-account-issuer", flags->service_account_issuer,
+                  "Issuer (iss) of service-account tokens and of the OIDC discovery document")
+      ->capture_default_str();
+  app->add_option("--secrets-encryption", flags->secrets_encryption,
+                  "Encrypt Secrets in the datastore (AES-GCM; keys in <data-dir>/server/cred)")
+      ->capture_default_str();
+  app->add_option("--audit-log-path", flags->audit_log_path,
+                  "Write the audit log here (\"-\" = stdout; off when empty)");
+  app->add_option("--audit-policy-file", flags->audit_policy_file,
+                  "Audit policy (audit.k8s.io/v1 Policy); default: every request at Metadata");
+  app->add_option("--audit-log-maxage", flags->audit_log_maxage,
+                  "Days to keep rotated audit logs (0 = forever)")
+      ->capture_default_str();
+  app->add_option("--audit-log-maxbackup", flags->audit_log_maxbackup,
+                  "Rotated audit logs to keep (0 = all)")
+      ->capture_default_str();
+  app->add_option("--audit-log-maxsize", flags->audit_log_maxsize,
+                  "Megabytes an audit log grows to before it is rotated (0 = never)")
+      ->capture_default_str();
+
   return Command{app,
                  [flags] {
                    server::ServerConfig config;
@@ -83,6 +114,14 @@ Command AddServerCommand(CLI::App& root) {
                    config.disable = flags->disable;
                    config.disable_agent = flags->disable_agent;
                    config.datastore_listen = flags->datastore_listen;
+                   config.anonymous_auth = flags->anonymous_auth;
+                   config.service_account_issuer = flags->service_account_issuer;
+                   config.secrets_encryption = flags->secrets_encryption;
+                   config.audit_log_path = flags->audit_log_path;
+                   config.audit_policy_file = flags->audit_policy_file;
+                   config.audit_log_maxage = flags->audit_log_maxage;
+                   config.audit_log_maxbackup = flags->audit_log_maxbackup;
+                   config.audit_log_maxsize = flags->audit_log_maxsize;
                    absl::Status status = server::RunServer(config);
                    if (!status.ok()) {
                      std::cerr << "k1s server: " << status.message() << "\n";

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "apiserver/apiserver.h"
 #include "base/clock.h"
+#include "base/files.h"
 #include "base/lifecycle.h"
 #include "base/logging.h"
 #include "base/stop_signal.h"
@@ -14,6 +15,7 @@
 #include "pki/kubeconfig.h"
 #include "pki/server_pki.h"
 #include "server/datastore_component.h"
+#include "server/secrets_encryption.h"
 
 namespace k1s::server {
 namespace {
@@ -27,13 +29,15 @@ spdlog::logger& Log() {
 // the datastore's open Backend).
 class DeferredComponent final : public base::Component {
  public:
-  using Factory = std::function<std::unique_ptr<base::Component>()>;
+  using Factory = std::function<absl::StatusOr<std::unique_ptr<base::Component>>()>;
   DeferredComponent(std::string name, Factory factory)
       : name_(std::move(name)), factory_(std::move(factory)) {}
 
   std::string_view Name() const override { return name_; }
   absl::Status Start(base::StopSignal& stop) override {
-    component_ = factory_();
+    absl::StatusOr<std::unique_ptr<base::Component>> made = factory_();
+    if (!made.ok()) return made.status();
+    component_ = *std::move(made);
     return component_->Start(stop);
   }
   void Stop() override {
@@ -132,9 +136,49 @@ absl::Status RunServer(const ServerConfig& config) {
                                    files.client_ca_cert.string()};
   api_options.service_cidr = config.service_cidr;
   api_options.advertise_address = advertise;
-  runner.Add(std::make_unique<DeferredComponent>("apiserver", [store, api_options] {
-    return std::make_unique<apiserver::ApiServer>(api_options, store->backend(), base::RealClock());
-  }));
+  absl::StatusOr<std::string> service_account_key =
+      base::ReadFile(files.service_account_key.string());
+  if (!service_account_key.ok()) return service_account_key.status();
+  absl::StatusOr<std::string> server_ca = base::ReadFile(files.server_ca_cert.string());
+  if (!server_ca.ok()) return server_ca.status();
+  api_options.service_account_key_pem = *std::move(service_account_key);
+  api_options.server_ca_pem = *std::move(server_ca);
+  api_options.service_account_issuer = config.service_account_issuer;
+  api_options.anonymous_auth = config.anonymous_auth;
+  api_options.audit = apiserver::AuditOptions{config.audit_log_path, config.audit_policy_file,
+                                              config.audit_log_maxage, config.audit_log_maxbackup,
+                                              config.audit_log_maxsize};
+  // Owned here so the encrypting layer outlives the apiserver that stores through it.
+  auto encryption = std::make_shared<std::unique_ptr<SecretsEncryption>>();
+  const bool encrypt = config.secrets_encryption;
+  const std::filesystem::path data_dir = config.data_dir;
+  runner.Add(std::make_unique<DeferredComponent>(
+      "apiserver",
+      [store, api_options, encryption, encrypt,
+       data_dir]() -> absl::StatusOr<std::unique_ptr<base::Component>> {
+        Backend* backend = &store->backend();
+        if (encrypt) {
+          absl::StatusOr<std::unique_ptr<SecretsEncryption>> opened =
+              SecretsEncryption::Open(data_dir, *backend);
+          if (!opened.ok()) {
+            return absl::Status(opened.status().code(),
+                                absl::StrCat("secrets encryption: ", opened.status().message()));
+          }
+          *encryption = *std::move(opened);
+          backend = &(*encryption)->backend();
+        }
+        auto server =
+            std::make_unique<apiserver::ApiServer>(api_options, *backend, base::RealClock());
+        if (*encryption != nullptr) {
+          SecretsEncryption* handler = encryption->get();
+          server->AddPathHandler(kSecretsEncryptPathPrefix,
+                                 [handler](const http::Request& request,
+                                           http::ResponseWriter& writer) {
+                                   return handler->Serve(request, writer);
+                                 });
+        }
+        return std::unique_ptr<base::Component>(std::move(server));
+      }));
 
   absl::StatusOr<pki::Kubeconfig> kubeconfig = pki::KubeconfigFromFiles(
       absl::StrCat("https://127.0.0.1:", config.https_listen_port), files.server_ca_cert,
