@@ -192,7 +192,9 @@ absl::Status ApiServer::Impl::Start(base::StopSignal& stop) {
        cache_->List(*resources_->FindType("", "Service"), ObjectFilter{}).objects) {
     ReserveServiceAllocations(json::parse(service->json), context_);
   }
-  openapi_ = std::make_unique<OpenApi>(types_);
+  std::vector<api::ResourceType> documented = types_;
+  documented.insert(documented.end(), Reviews::Types().begin(), Reviews::Types().end());
+  openapi_ = std::make_unique<OpenApi>(documented);
   RebuildDocuments();
   metrics_.AddGauge("apiserver_registered_watchers",
                     "Number of watches currently served from the watch cache.",
@@ -502,11 +504,10 @@ void ApiServer::Impl::RebuildDocuments() {
     return std::tie(a.group, a.plural, a.version) < std::tie(b.group, b.plural, b.version);
   });
   served.insert(served.end(), custom.begin(), custom.end());
-  // The review endpoints are listed for clients; they have no stored objects to describe.
-  std::vector<api::ResourceType> listed = served;
-  listed.insert(listed.end(), Reviews::Types().begin(), Reviews::Types().end());
+  // The review endpoints are served too, though nothing of theirs is stored.
+  served.insert(served.end(), Reviews::Types().begin(), Reviews::Types().end());
   auto discovery = std::make_shared<const Discovery>(
-      listed, base::StrCat(options_.advertise_address, ":", options_.port));
+      served, base::StrCat(options_.advertise_address, ":", options_.port));
   {
     absl::MutexLock lock(&documents_mu_);
     discovery_ = std::move(discovery);

@@ -1591,6 +1591,13 @@ absl::StatusOr<std::unique_ptr<Backend>> OpenSqliteBackend(const SqliteBackendOp
           "cannot open datastore ", options.path, ": ", std::strerror(errno),
           ": make it readable and writable by this user, or move it away to start empty"));
     }
+    // The database holds every secret of the cluster: only its owner may read it (SQLite gives
+    // the -wal and -shm files the database file's mode). Older installs are tightened too.
+    if (path.has_parent_path()) chmod(path.parent_path().c_str(), 0700);
+    if (int fd = open(options.path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600); fd >= 0) close(fd);
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      chmod(absl::StrCat(options.path, suffix).c_str(), 0600);
+    }
     const std::string lock_path = options.path + ".lock";
     lock_fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lock_fd < 0) {

@@ -7,6 +7,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <functional>
 #include <regex>
 #include <string>
 #include <thread>
@@ -45,9 +46,14 @@ inline std::string WaitForFile(const std::string& path, const std::string& patte
 
 class KubectlTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
+  static void SetUpTestSuite() { StartServer({}); }
+  // Starts the suite's server with extra command-line arguments, made from the suite's
+  // scratch directory.
+  static void StartServer(
+      const std::function<std::vector<std::string>(const std::string& dir)>& extra_args) {
     temp_ = new base::TempDir();
-    auto server = ServerProcess::Start(temp_->path());
+    auto server = ServerProcess::Start(
+        temp_->path(), extra_args ? extra_args(temp_->path()) : std::vector<std::string>{});
     if (server.ok()) {
       server_ = server->release();
     } else {

@@ -34,19 +34,20 @@ std::string KubectlPath() {
   return from_env != nullptr && *from_env != '\0' ? from_env : "/usr/bin/kubectl";
 }
 
-absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(const std::string& dir) {
+absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
+    const std::string& dir, const std::vector<std::string>& extra_args) {
   absl::Status last;
   for (int attempt = 0; attempt < 3; ++attempt) {
     bool port_taken = false;
-    auto server = TryStart(dir, &port_taken);
+    auto server = TryStart(dir, extra_args, &port_taken);
     if (server.ok() || !port_taken) return server;
     last = server.status();
   }
   return last;
 }
 
-absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::TryStart(const std::string& dir,
-                                                                       bool* port_taken) {
+absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::TryStart(
+    const std::string& dir, const std::vector<std::string>& extra_args, bool* port_taken) {
   if (auto made = base::MakeDirs(dir); !made.ok()) return made;
   // A restart on the same directory must not be mistaken for ready before the new kubeconfig
   // (with the new port) is written.
@@ -61,6 +62,7 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::TryStart(const std
                   dir + "/data",        "--https-listen-port",
                   std::to_string(port), "--write-kubeconfig",
                   dir + "/k.yaml"};
+  options.argv.insert(options.argv.end(), extra_args.begin(), extra_args.end());
   options.output_path = dir + "/server.log";
   options.new_process_group = true;
   auto process = base::Subprocess::Start(options);

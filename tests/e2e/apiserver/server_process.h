@@ -25,7 +25,9 @@ class ServerProcess {
   // Starts the server with its data dir and kubeconfig under `dir` and waits (at most 20 s) until
   // /readyz answers "ok" and the kubeconfig exists. Retries on another port when the chosen one
   // was taken meanwhile.
-  static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(const std::string& dir);
+  // `extra_args` are added to the `k1s server` command line.
+  static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(
+      const std::string& dir, const std::vector<std::string>& extra_args = {});
   ~ServerProcess();  // stops the server if Stop() was not called
 
   uint16_t port() const { return port_; }
@@ -56,8 +58,8 @@ class ServerProcess {
  private:
   ServerProcess(std::unique_ptr<base::Subprocess> process, std::string dir, uint16_t port)
       : process_(std::move(process)), dir_(std::move(dir)), port_(port) {}
-  static absl::StatusOr<std::unique_ptr<ServerProcess>> TryStart(const std::string& dir,
-                                                                 bool* port_taken);
+  static absl::StatusOr<std::unique_ptr<ServerProcess>> TryStart(
+      const std::string& dir, const std::vector<std::string>& extra_args, bool* port_taken);
   bool Ready() const;
 
   std::unique_ptr<base::Subprocess> process_;
