@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/go_text.h"
+
 namespace k1s::admission::internal {
 
 // obj[key] when obj is an object holding key, else a null value: lets checks walk optional
@@ -16,7 +18,7 @@ std::string StringOf(const nlohmann::json& value);
 inline bool IsTrue(const nlohmann::json& value) { return value.is_boolean() && value.get<bool>(); }
 
 // Go's strconv.Quote (fmt %q) for the messages upstream builds with it.
-std::string GoQuote(std::string_view text);
+using base::GoQuote;
 
 // The minor of a "v1.N" version (clamped to the newest known), kNewestPolicyMinor for "latest"
 // and for anything unparsable.

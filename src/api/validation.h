@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/go_text.h"
+
 namespace k1s::api {
 
 // One problem with one field of a request body: a metav1.StatusCause once rendered.
@@ -56,7 +58,7 @@ FieldError InternalError(std::string field, std::string detail);
 // booleans plainly, everything else as JSON (with Go's HTML-safe escaping of <, > and &).
 std::string RenderBadValue(const nlohmann::json& value);
 // Go's strconv.Quote, used for names in messages (`ConfigMap "foo" is invalid`).
-std::string GoQuote(std::string_view text);
+using base::GoQuote;
 
 // k8s.io/apimachinery/pkg/util/validation checks. Each returns the upstream messages, empty when
 // the value is valid.

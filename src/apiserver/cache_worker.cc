@@ -92,7 +92,9 @@ void CacheWorker::Run() {
       try {
         done = handle_(key);
       } catch (const std::exception& error) {
+        // An object of an unexpected shape would fail the same way again: log it, move on.
         base::Logger(name_)->error("{}: {}", key, error.what());
+        done = true;
       }
       if (!done) retry.insert(key);
     }

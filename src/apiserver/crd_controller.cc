@@ -6,7 +6,6 @@
 #include "api/errors.h"
 #include "apiserver/resource_handler.h"
 #include "base/logging.h"
-#include "base/thread_name.h"
 
 namespace k1s::apiserver {
 namespace {
@@ -43,83 +42,23 @@ CrdController::~CrdController() { Stop(); }
 
 absl::Status CrdController::Start() {
   if (crd_type_ == nullptr) return absl::OkStatus();
-  // Serve what is stored before the first request, then reconcile statuses on the thread.
+  // Serve what is stored before the first request; the worker then reconciles statuses (the
+  // initial state of its watch queues every CRD).
   for (const ObjectRef& object : cache_.List(*crd_type_, ObjectFilter{}).objects) {
     json crd = json::parse(object->json);
     if (!crd["metadata"].contains("deletionTimestamp")) Serve(crd);
-    absl::MutexLock lock(&mu_);
-    pending_.insert(object->name);
   }
-  if (absl::Status status = Watch(); !status.ok()) return status;
-  thread_ = std::thread([this] { Run(); });
-  return absl::OkStatus();
-}
-
-absl::Status CrdController::Watch() {
-  WatchOptions options;
-  options.send_initial_state = true;
-  auto sink = [this](const CacheEvent& event) {
-    absl::MutexLock lock(&mu_);
-    if (event.type == EventType::kClose) {
-      rewatch_ = true;  // the cache reloaded: watch again from the run loop
-      return false;
-    }
-    if (event.object != nullptr) pending_.insert(event.object->name);
-    return true;
-  };
-  absl::StatusOr<std::unique_ptr<WatchCache::Registration>> watch =
-      cache_.Watch(*crd_type_, ObjectFilter{}, options, sink);
-  if (!watch.ok()) return watch.status();
-  watch_ = *std::move(watch);
-  return absl::OkStatus();
+  worker_ = std::make_unique<CacheWorker>("crd-controller", cache_,
+                                          [this](const std::string& name) { return Sync(name); });
+  worker_->Watch(*crd_type_, [](const CacheEvent& event) -> std::optional<std::string> {
+    if (event.object == nullptr) return std::nullopt;
+    return event.object->name;
+  });
+  return worker_->Start();
 }
 
 void CrdController::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    if (stopping_) return;
-    stopping_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
-  watch_.reset();
-}
-
-void CrdController::Run() {
-  base::SetCurrentThreadName("crd-controller");
-  std::set<std::string> retry;
-  while (true) {
-    std::set<std::string> batch;
-    bool rewatch = false;
-    {
-      absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-        return stopping_ || rewatch_ || !pending_.empty();
-      };
-      mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Seconds(1));
-      if (stopping_) return;
-      batch.swap(pending_);
-      rewatch = rewatch_;
-      rewatch_ = false;
-    }
-    if (rewatch) {
-      watch_.reset();
-      if (absl::Status status = Watch(); !status.ok()) {
-        Log().error("watch CustomResourceDefinitions: {}", status);
-        absl::MutexLock lock(&mu_);
-        rewatch_ = true;
-      }
-    }
-    batch.insert(retry.begin(), retry.end());
-    retry.clear();
-    for (const std::string& name : batch) {
-      try {
-        if (!Sync(name)) retry.insert(name);
-      } catch (const std::exception& error) {
-        // A CRD of an unexpected shape must not stop the controller.
-        Log().error("CustomResourceDefinition {}: {}", name, error.what());
-      }
-    }
-  }
+  if (worker_ != nullptr) worker_->Stop();
 }
 
 bool CrdController::Sync(const std::string& name) {

@@ -12,15 +12,12 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
-#include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "api/resource_types.h"
+#include "apiserver/cache_worker.h"
 #include "apiserver/strategy.h"
 #include "apiserver/watch_cache.h"
 #include "base/clock.h"
@@ -45,8 +42,6 @@ class CrdController {
   void Stop();
 
  private:
-  absl::Status Watch();
-  void Run();
   // Brings CRD `name` to its served state; false when it must be retried later.
   bool Sync(const std::string& name);
   // Deletes every object of the CRD's types; true once none is left.
@@ -60,20 +55,14 @@ class CrdController {
   StrategyFactory strategies_;
   std::function<void()> on_types_changed_;
   const api::ResourceType* crd_type_ = nullptr;
-  std::unique_ptr<WatchCache::Registration> watch_;
 
   // What each CRD currently serves, and the CRD version (resourceVersion) it was built from.
   struct Served {
     std::string resource_version;
     std::vector<api::ResourceType> types;
   };
-  std::map<std::string, Served> served_;  // only the run thread (and Start, before it) touch it
-
-  absl::Mutex mu_;
-  std::set<std::string> pending_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  bool rewatch_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  std::map<std::string, Served> served_;  // only the worker (and Start, before it) touch it
+  std::unique_ptr<CacheWorker> worker_;
 };
 
 }  // namespace k1s::apiserver

@@ -49,7 +49,7 @@ void NamespaceFinalizer::Stop() {
   if (worker_ != nullptr) worker_->Stop();
 }
 
-bool NamespaceFinalizer::Finalize(const std::string& namespace_name) {
+bool NamespaceFinalizer::DeleteContents(const std::string& namespace_name) {
   bool empty = true;
   DeleteOptions options;
   options.propagation_policy = "Background";
@@ -66,8 +66,20 @@ bool NamespaceFinalizer::Finalize(const std::string& namespace_name) {
         Log().warn("namespace {}: delete {} {}: {}", namespace_name, type->plural, object->name,
                    result.status());
       }
-      if (!result.ok() || !result->deleted) empty = false;
+      empty = false;
     }
+  }
+  return empty;
+}
+
+bool NamespaceFinalizer::Finalize(const std::string& namespace_name) {
+  // A pass that deletes anything is followed by another: objects created while it ran (by a
+  // client that raced the deletion, or the server's own per-namespace objects) are found then.
+  // What is still left after two passes waits for its finalizers or grace period: retry later.
+  bool empty = false;
+  for (int32_t pass = 0; pass < 2 && !empty; ++pass) {
+    if (!cache_.WaitUntilFresh(absl::Seconds(5)).ok()) return false;
+    empty = DeleteContents(namespace_name);
   }
   if (!empty) return false;
   Registry* namespaces = resources_.Find("", "v1", "namespaces");

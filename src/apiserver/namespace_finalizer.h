@@ -31,6 +31,8 @@ class NamespaceFinalizer {
  private:
   // Deletes what is left in `namespace_name`; true once the namespace could be finalized.
   bool Finalize(const std::string& namespace_name);
+  // Deletes every object in the namespace; true when there was none.
+  bool DeleteContents(const std::string& namespace_name);
 
   ResourceHandler& resources_;
   WatchCache& cache_;

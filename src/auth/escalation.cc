@@ -7,12 +7,16 @@
 #include <tuple>
 
 #include "absl/strings/str_join.h"
-#include "auth/go_text.h"
+#include "base/go_text.h"
 #include "auth/json_fields.h"
 #include "auth/policy_rule.h"
 #include "base/strings.h"
 
 namespace k1s::auth {
+
+using base::AggregateErrorText;
+using base::GoQuote;
+using base::GoQuoteList;
 namespace {
 
 using nlohmann::json;

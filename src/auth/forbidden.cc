@@ -1,9 +1,13 @@
 #include "auth/forbidden.h"
 
-#include "auth/go_text.h"
+#include "base/go_text.h"
 #include "base/strings.h"
 
 namespace k1s::auth {
+
+using base::AggregateErrorText;
+using base::GoQuote;
+using base::GoQuoteList;
 namespace {
 
 // Upstream keeps the message from looking like HTML: & < > become entities.

@@ -6,12 +6,16 @@
 #include <utility>
 
 #include "auth/bootstrap_policy.h"
-#include "auth/go_text.h"
+#include "base/go_text.h"
 #include "auth/json_fields.h"
 #include "auth/rbac.h"
 #include "base/strings.h"
 
 namespace k1s::auth {
+
+using base::AggregateErrorText;
+using base::GoQuote;
+using base::GoQuoteList;
 namespace {
 
 using nlohmann::json;

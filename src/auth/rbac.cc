@@ -5,11 +5,15 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "auth/go_text.h"
+#include "base/go_text.h"
 #include "auth/json_fields.h"
 #include "base/strings.h"
 
 namespace k1s::auth {
+
+using base::AggregateErrorText;
+using base::GoQuote;
+using base::GoQuoteList;
 namespace {
 
 using nlohmann::json;

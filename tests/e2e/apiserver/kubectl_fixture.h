@@ -83,6 +83,24 @@ class KubectlTest : public ::testing::Test {
                  "apiVersion: v1\nkind: Namespace\n"
                  "metadata:\n  name: " +
                      ns_ + "\n")});
+    // The server gives every namespace its CA bundle and default service account a moment
+    // after it is made, as upstream's controllers do: start every test from that state.
+    for (int i = 0; i < 100 && !(Run({"-n", ns_, "get", "configmap", kRootCa}).exit_code == 0 &&
+                                 Run({"-n", ns_, "get", "serviceaccount", "default"}).exit_code == 0);
+         ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+
+  // The ConfigMap every namespace holds, and a selector that leaves it out of lists.
+  static constexpr char kRootCa[] = "kube-root-ca.crt";
+  static constexpr char kNotRootCa[] = "--field-selector=metadata.name!=kube-root-ca.crt";
+  // `-o name` output without the objects the server makes in every namespace.
+  static std::string WithoutServerObjects(std::string names) {
+    for (std::string made : {"configmap/kube-root-ca.crt\n", "serviceaccount/default\n"}) {
+      if (size_t at = names.find(made); at != std::string::npos) names.erase(at, made.size());
+    }
+    return names;
   }
 
   // Writes a manifest into the test's scratch directory and returns its path.

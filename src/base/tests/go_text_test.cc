@@ -1,8 +1,8 @@
-#include "auth/go_text.h"
+#include "base/go_text.h"
 
 #include <gtest/gtest.h>
 
-namespace k1s::auth {
+namespace k1s::base {
 namespace {
 
 TEST(GoTextTest, Quote) {
@@ -28,4 +28,4 @@ TEST(GoTextTest, AggregateErrors) {
 }
 
 }  // namespace
-}  // namespace k1s::auth
+}  // namespace k1s::base
