@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "api/yaml_json.h"
+#include "base/go_text.h"
 #include "base/strings.h"
 
 namespace k1s::api {
@@ -108,57 +109,11 @@ std::string ElementPath(const std::string& parent, size_t index) {
   return base::StrCat(parent, "[", index, "]");
 }
 
-// Go's strconv.Quote for the texts findings carry (UTF-8 is kept as is).
-std::string GoQuote(std::string_view text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\a':
-        out += "\\a";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\v':
-        out += "\\v";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char escaped[5];
-          std::snprintf(escaped, sizeof(escaped), "\\x%02x", c);
-          out += escaped;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
-
 class Findings {
  public:
   void Add(std::string_view kind, const std::string& path) {
     if (list_.size() >= kMaxFindings) return;
-    std::string text = base::StrCat(kind, " ", GoQuote(path));
+    std::string text = base::StrCat(kind, " ", base::GoQuote(path));
     if (!seen_.insert(text).second) return;
     list_.push_back(std::move(text));
   }
@@ -335,8 +290,9 @@ void PruneUnknown(json& value, const Expect& expect) {
 std::optional<std::string> YamlKeyIdentity(const YAML::Node& key) {
   if (!key.IsScalar()) return std::nullopt;  // collection keys fail the conversion anyway
   const std::string& text = key.Scalar();
-  if (key.Tag() != "?") return GoQuote(text);  // quoted, block and tagged scalars stay strings
-  if (text == "<<") return std::nullopt;       // merge keys are not members
+  if (key.Tag() != "?")
+    return base::GoQuote(text);           // quoted, block and tagged scalars stay strings
+  if (text == "<<") return std::nullopt;  // merge keys are not members
   // Only plain scalars that look like numbers, bools or null resolve to something else; asking
   // the converter for the rest would cost a parse per key.
   static const std::unordered_set<std::string> kWords = {
@@ -345,11 +301,11 @@ std::optional<std::string> YamlKeyIdentity(const YAML::Node& key) {
       "ON", "off",  "Off",  "OFF",  "~",     "null",  "Null",  "NULL"};
   char first = text.empty() ? '\0' : text[0];
   bool numeric = (first >= '0' && first <= '9') || first == '+' || first == '-' || first == '.';
-  if (!numeric && !kWords.count(text)) return GoQuote(text);
+  if (!numeric && !kWords.count(text)) return base::GoQuote(text);
   absl::StatusOr<json> resolved = YamlToJson(text);
   if (!resolved.ok() || resolved->is_null()) return std::nullopt;
-  if (!resolved->is_primitive()) return GoQuote(text);  // "-" alone reads as a list
-  if (resolved->is_string()) return GoQuote(resolved->get<std::string>());
+  if (!resolved->is_primitive()) return base::GoQuote(text);  // "-" alone reads as a list
+  if (resolved->is_string()) return base::GoQuote(resolved->get<std::string>());
   return resolved->dump();
 }
 
@@ -443,7 +399,7 @@ std::string StrictDecodingMessage(const std::vector<std::string>& findings) {
 }
 
 std::string WarningHeaderValue(std::string_view text) {
-  return base::StrCat("299 - ", GoQuote(text));
+  return base::StrCat("299 - ", base::GoQuote(text));
 }
 
 }  // namespace k1s::api

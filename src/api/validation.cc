@@ -343,7 +343,6 @@ json ImmutableValue(const json& meta, const char* key, bool is_string) {
 
 }  // namespace
 
-
 std::string RenderBadValue(const json& value) {
   switch (value.type()) {
     case json::value_t::string:

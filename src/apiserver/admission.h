@@ -25,8 +25,8 @@ struct AdmissionRequest {
   const api::ResourceType* type = nullptr;
   std::string_view namespace_name{};
   std::string_view name{};
-  std::string_view subresource{};        // "" for the main resource, "status", ...
-  const auth::UserInfo* user = nullptr;  // never null
+  std::string_view subresource{};              // "" for the main resource, "status", ...
+  const auth::UserInfo* user = nullptr;        // never null
   const nlohmann::json* old_object = nullptr;  // updates and deletes
   bool dry_run = false;
   std::vector<std::string>* warnings = nullptr;  // never null

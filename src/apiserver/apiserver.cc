@@ -8,11 +8,11 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "api/errors.h"
 #include "api/resource_types.h"
 #include "apiserver/admission_plugins.h"
@@ -283,8 +283,8 @@ void ApiServer::Impl::Handle(http::Request request, std::shared_ptr<http::Respon
                      {"code", 401}}
                     .dump());
   }
-  auth::Attributes attributes = RequestAttributes(
-      user, info, request.path, request.Query("fieldSelector").value_or(""));
+  auth::Attributes attributes =
+      RequestAttributes(user, info, request.path, request.Query("fieldSelector").value_or(""));
   bool allowed = false;
   if (code == 200) {
     // Health and version are public, as upstream's system:public-info-viewer grants them.
@@ -364,13 +364,12 @@ absl::StatusOr<std::optional<auth::UserInfo>> ApiServer::Impl::Authenticate(
 
 bool ApiServer::Impl::ServeOidcDiscovery(std::string_view path, http::ResponseWriter& writer) {
   if (path == "/.well-known/openid-configuration") {
-    json document = {
-        {"issuer", options_.service_account_issuer},
-        {"jwks_uri", base::StrCat("https://", options_.advertise_address, ":", options_.port,
-                                  "/openid/v1/jwks")},
-        {"response_types_supported", {"id_token"}},
-        {"subject_types_supported", {"public"}},
-        {"id_token_signing_alg_values_supported", {"RS256"}}};
+    json document = {{"issuer", options_.service_account_issuer},
+                     {"jwks_uri", base::StrCat("https://", options_.advertise_address, ":",
+                                               options_.port, "/openid/v1/jwks")},
+                     {"response_types_supported", {"id_token"}},
+                     {"subject_types_supported", {"public"}},
+                     {"id_token_signing_alg_values_supported", {"RS256"}}};
     RespondJson(writer, 200, document.dump());
     return true;
   }
@@ -500,9 +499,10 @@ void ApiServer::Impl::RebuildDocuments() {
   for (const api::ResourceType* type : resources_->ServedTypes()) {
     if (type->is_custom()) custom.push_back(*type);
   }
-  std::sort(custom.begin(), custom.end(), [](const api::ResourceType& a, const api::ResourceType& b) {
-    return std::tie(a.group, a.plural, a.version) < std::tie(b.group, b.plural, b.version);
-  });
+  std::sort(
+      custom.begin(), custom.end(), [](const api::ResourceType& a, const api::ResourceType& b) {
+        return std::tie(a.group, a.plural, a.version) < std::tie(b.group, b.plural, b.version);
+      });
   served.insert(served.end(), custom.begin(), custom.end());
   // The review endpoints are served too, though nothing of theirs is stored.
   served.insert(served.end(), Reviews::Types().begin(), Reviews::Types().end());
@@ -521,8 +521,8 @@ void ApiServer::Impl::RebuildDocuments() {
 
 OpenApi::ExtraSchemas ApiServer::Impl::CustomResourceSchemas() {
   OpenApi::ExtraSchemas schemas;
-  const api::ResourceType* crds = resources_->FindType("apiextensions.k8s.io",
-                                                       "CustomResourceDefinition");
+  const api::ResourceType* crds =
+      resources_->FindType("apiextensions.k8s.io", "CustomResourceDefinition");
   if (crds == nullptr) return schemas;
   for (const ObjectRef& object : cache_->List(*crds, ObjectFilter{}).objects) {
     json crd = json::parse(object->json);
@@ -536,8 +536,8 @@ OpenApi::ExtraSchemas ApiServer::Impl::CustomResourceSchemas() {
     for (const json& version : spec["versions"]) {
       if (!version.is_object() || !version.value("served", false)) continue;
       const json& wrapper = version.value("schema", json::object());
-      json schema = wrapper.is_object() ? wrapper.value("openAPIV3Schema", json::object())
-                                        : json::object();
+      json schema =
+          wrapper.is_object() ? wrapper.value("openAPIV3Schema", json::object()) : json::object();
       const std::string name = version.value("name", "");
       schema["x-kubernetes-group-version-kind"] =
           json::array({{{"group", group}, {"version", name}, {"kind", kind}}});

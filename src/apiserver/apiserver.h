@@ -5,9 +5,10 @@
 // service-account JWTs, legacy token Secrets, bootstrap tokens), authorization (system:masters,
 // then the Node authorizer, then RBAC), then routing: health and version endpoints, metrics,
 // discovery, OpenAPI, OIDC discovery, the review endpoints, or a resource request for the
-// ResourceHandler, whose writes pass the admission chain. Every request is counted in Metrics. At start the watch cache loads the store, the service address ranges are
-// rebuilt from stored services, and the built-in namespaces and the `kubernetes` Service exist.
-// See docs/apiserver.md for the path of a request.
+// ResourceHandler, whose writes pass the admission chain. Every request is counted in Metrics. At
+// start the watch cache loads the store, the service address ranges are rebuilt from stored
+// services, and the built-in namespaces and the `kubernetes` Service exist. See docs/apiserver.md
+// for the path of a request.
 //
 // Thread-safe; Start and Stop follow the Component contract.
 #include <cstdint>

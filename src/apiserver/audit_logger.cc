@@ -39,8 +39,8 @@ void AuditLogger::Record(const http::Request& request, const auth::Attributes& a
   if (decision.level == audit::Level::kNone) return;
   audit::Event event;
   // A watch is logged when its stream starts; everything else when its answer is complete.
-  event.stage = attributes.verb == "watch" ? audit::Stage::kResponseStarted
-                                           : audit::Stage::kResponseComplete;
+  event.stage =
+      attributes.verb == "watch" ? audit::Stage::kResponseStarted : audit::Stage::kResponseComplete;
   if (std::find(decision.omit_stages.begin(), decision.omit_stages.end(), event.stage) !=
       decision.omit_stages.end()) {
     return;
@@ -71,9 +71,8 @@ void AuditLogger::Record(const http::Request& request, const auth::Attributes& a
   event.response_status = status;
   if (decision.level >= audit::Level::kRequest && !request.body.empty() &&
       request.body.front() == '{') {
-    event.request_object = decision.omit_managed_fields
-                               ? audit::WithoutManagedFields(request.body)
-                               : request.body;
+    event.request_object =
+        decision.omit_managed_fields ? audit::WithoutManagedFields(request.body) : request.body;
   }
   event.request_received_unix_nanos = received_unix_nanos;
   event.stage_unix_nanos = done_unix_nanos;

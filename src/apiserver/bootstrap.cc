@@ -55,12 +55,10 @@ absl::Status EnsureSystemPriorityClasses(ResourceHandler& resources) {
   };
   Registry& priority_classes = Must(resources, "scheduling.k8s.io", "priorityclasses");
   for (const SystemClass& system : classes) {
-    json object = {{"apiVersion", "scheduling.k8s.io/v1"},
-                   {"kind", "PriorityClass"},
-                   {"metadata", {{"name", system.name}}},
-                   {"value", system.value},
-                   {"description", system.description},
-                   {"preemptionPolicy", "PreemptLowerPriority"}};
+    json object = {
+        {"apiVersion", "scheduling.k8s.io/v1"}, {"kind", "PriorityClass"},
+        {"metadata", {{"name", system.name}}},  {"value", system.value},
+        {"description", system.description},    {"preemptionPolicy", "PreemptLowerPriority"}};
     if (absl::Status status = CreateIfMissing(priority_classes, "", std::move(object));
         !status.ok()) {
       return status;

@@ -7,7 +7,10 @@ namespace k1s::apiserver {
 
 CacheWorker::CacheWorker(std::string name, WatchCache& cache, Handle handle,
                          std::chrono::milliseconds retry_delay)
-    : name_(std::move(name)), cache_(cache), handle_(std::move(handle)), retry_delay_(retry_delay) {}
+    : name_(std::move(name)),
+      cache_(cache),
+      handle_(std::move(handle)),
+      retry_delay_(retry_delay) {}
 
 CacheWorker::~CacheWorker() { Stop(); }
 
@@ -71,8 +74,8 @@ void CacheWorker::Run() {
         return stopping_ || rewatch_ || !pending_.empty();
       };
       // Keys that failed wait out the retry delay unless new work arrives first.
-      absl::Duration wait = retry.empty() ? absl::InfiniteDuration()
-                                          : absl::FromChrono(retry_delay_);
+      absl::Duration wait =
+          retry.empty() ? absl::InfiniteDuration() : absl::FromChrono(retry_delay_);
       mu_.AwaitWithTimeout(absl::Condition(&ready), wait);
       if (stopping_) return;
       batch.swap(pending_);

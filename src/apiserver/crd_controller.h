@@ -30,9 +30,8 @@ class CrdController {
  public:
   // Makes the write rules of one custom resource version from its CRD (schema validation,
   // defaulting, pruning).
-  using StrategyFactory =
-      std::function<std::unique_ptr<Strategy>(const nlohmann::json& crd,
-                                              const api::ResourceType& type)>;
+  using StrategyFactory = std::function<std::unique_ptr<Strategy>(const nlohmann::json& crd,
+                                                                  const api::ResourceType& type)>;
 
   CrdController(ResourceHandler& resources, WatchCache& cache, base::Clock& clock,
                 StrategyFactory strategies, std::function<void()> on_types_changed);

@@ -12,7 +12,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr char kBlockedMessage[] = "Cannot evict pod as it would violate the pod's disruption budget.";
+constexpr char kBlockedMessage[] =
+    "Cannot evict pod as it would violate the pod's disruption budget.";
 constexpr int32_t kRetryAfterSeconds = 10;
 
 const json& Member(const json& object, const char* name) {
@@ -88,14 +89,13 @@ absl::StatusOr<bool> PlanEviction(const json& pod, const std::vector<json>& budg
   // default) or always (AlwaysAllow): evicting it cannot make things worse.
   if (!IsReady(pod)) {
     const json& policy = Member(Member(budget, "spec"), "unhealthyPodEvictionPolicy");
-    if (policy == "AlwaysAllow" ||
-        (current_healthy >= desired_healthy && desired_healthy > 0)) {
+    if (policy == "AlwaysAllow" || (current_healthy >= desired_healthy && desired_healthy > 0)) {
       return false;
     }
   }
   if (IntMember(status, "observedGeneration") < IntMember(metadata, "generation")) {
-    return Blocked(base::StrCat("The disruption budget ", name,
-                                " is still being processed by the server."));
+    return Blocked(
+        base::StrCat("The disruption budget ", name, " is still being processed by the server."));
   }
   const int64_t allowed = IntMember(status, "disruptionsAllowed");
   if (allowed < 0) {
@@ -117,7 +117,8 @@ absl::StatusOr<bool> PlanEviction(const json& pod, const std::vector<json>& budg
   const json& pod_name = Member(Member(pod, "metadata"), "name");
   json& disrupted = updated["status"]["disruptedPods"];
   if (!disrupted.is_object()) disrupted = json::object();
-  if (pod_name.is_string()) disrupted[pod_name.get<std::string>()] = api::FormatTimestamp(now_seconds);
+  if (pod_name.is_string())
+    disrupted[pod_name.get<std::string>()] = api::FormatTimestamp(now_seconds);
   return true;
 }
 

@@ -13,8 +13,8 @@ using nlohmann::json;
 
 // The kinds whose changes can move quota usage (object counts of other kinds are recounted
 // when their namespace's quotas are synced for any other reason).
-constexpr const char* kCountedKinds[] = {"Pod", "Service", "PersistentVolumeClaim", "ConfigMap",
-                                         "Secret", "ReplicationController"};
+constexpr const char* kCountedKinds[] = {"Pod",       "Service", "PersistentVolumeClaim",
+                                         "ConfigMap", "Secret",  "ReplicationController"};
 
 }  // namespace
 

@@ -74,8 +74,8 @@ absl::Status Reconcile(ResourceHandler& resources, const std::string& plural,
     json updated = current;
     // Aggregated roles get their rules from the aggregator, not from here.
     bool aggregated = wanted.contains("aggregationRule");
-    if (!AddMissing(updated, aggregated ? json{{"subjects", wanted.value("subjects", json())}}
-                                        : wanted)) {
+    if (!AddMissing(updated,
+                    aggregated ? json{{"subjects", wanted.value("subjects", json())}} : wanted)) {
       continue;
     }
     absl::StatusOr<ObjectRef> written = registry->Update(namespace_name, name, updated, "", {});
@@ -131,13 +131,12 @@ bool ClusterRoleAggregator::Aggregate() {
     absl::StatusOr<json> rules = auth::AggregatedRules(role, roles);
     if (!rules.ok() || role.value("rules", json::array()) == *rules) continue;
     const std::string name = role["metadata"].value("name", "");
-    absl::StatusOr<ObjectRef> written = registry->GuaranteedUpdate(
-        "", name,
-        [&](json& object) {
-          object["rules"] = *rules;
-          return absl::OkStatus();
-        },
-        "", {});
+    absl::StatusOr<ObjectRef> written = registry->GuaranteedUpdate("", name,
+                                                                   [&](json& object) {
+                                                                     object["rules"] = *rules;
+                                                                     return absl::OkStatus();
+                                                                   },
+                                                                   "", {});
     if (!written.ok() && !api::IsNotFound(written.status())) {
       Log().warn("aggregate clusterrole {}: {}", name, written.status());
       ok = false;

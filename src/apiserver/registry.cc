@@ -327,8 +327,8 @@ absl::StatusOr<ObjectRef> Registry::WriteUpdate(Stored& current, json object,
   if (subresource.empty() || subresource == "binding") strategy_->PrepareForUpdate(object, old);
   TrackManagedFields(object, &old, subresource, options);
   std::string name = old_metadata.value("name", "");
-  api::FieldErrors errors = api::ValidateObjectMetaUpdate(metadata, old_metadata, type_.namespaced,
-                                                          NameRule());
+  api::FieldErrors errors =
+      api::ValidateObjectMetaUpdate(metadata, old_metadata, type_.namespaced, NameRule());
   // A binding only sets spec.nodeName (checked by the caller); the kind's update rules would
   // refuse that spec change.
   if (subresource != "binding") {
@@ -388,9 +388,9 @@ void Registry::TrackManagedFields(json& object, const json* old, std::string_vie
   json& metadata = object["metadata"];
   if (options.managed_fields_final) return;
   const api::schema::Definition* definition =
-      type_.is_custom() ? nullptr
-                        : api::schema::Catalog::Builtin().ForKind(type_.group, type_.version,
-                                                                  type_.kind);
+      type_.is_custom()
+          ? nullptr
+          : api::schema::Catalog::Builtin().ForKind(type_.group, type_.version, type_.kind);
   if (options.field_manager.empty() || definition == nullptr) {
     // Nobody to credit: what was recorded stays as it was.
     if (old != nullptr) {

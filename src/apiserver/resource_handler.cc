@@ -13,8 +13,8 @@
 #include "api/json_path.h"
 #include "api/managed_fields.h"
 #include "api/schema.h"
-#include "api/server_side_apply.h"
 #include "api/selectable_fields.h"
+#include "api/server_side_apply.h"
 #include "api/strategic_merge_patch.h"
 #include "api/table_printer.h"
 #include "api/timestamps.h"
@@ -798,18 +798,19 @@ absl::StatusOr<json> ResourceHandler::DecodeObject(Call& call) {
   const std::string directive = call.request.Query("fieldValidation").value_or("");
   std::optional<api::FieldValidation> mode = api::ParseFieldValidation(directive);
   if (!mode) {
-    return api::BadRequestError(base::StrCat("fieldValidation: Unsupported value: ",
-                                             api::GoQuote(directive),
-                                             ": supported values: \"\", \"Ignore\", "
-                                             "\"Strict\", \"Warn\""));
+    return api::BadRequestError(
+        base::StrCat("fieldValidation: Unsupported value: ", api::GoQuote(directive),
+                     ": supported values: \"\", \"Ignore\", "
+                     "\"Strict\", \"Warn\""));
   }
   const std::string content_type = call.request.headers.Get("Content-Type").value_or("");
   absl::StatusOr<json> body = DecodeBody(content_type, call.request.body);
   if (!body.ok() || *mode == api::FieldValidation::kIgnore || !body->is_object()) return body;
   const api::ResourceType& type = *call.type;
   const api::schema::Definition* definition =
-      type.is_custom() ? nullptr
-                       : api::schema::Catalog::Builtin().ForKind(type.group, type.version, type.kind);
+      type.is_custom()
+          ? nullptr
+          : api::schema::Catalog::Builtin().ForKind(type.group, type.version, type.kind);
   std::vector<std::string> findings;
   const std::string media = BaseMediaType(content_type);
   if (media.empty() || media == "application/json" || media == "*/*") {
@@ -1086,8 +1087,7 @@ absl::Status ResourceHandler::Scale(Call& call) {
     return absl::OkStatus();
   };
   if (call.info.verb == "get") {
-    absl::StatusOr<ObjectRef> object =
-        call.registry->Get(call.info.namespace_name, call.info.name);
+    absl::StatusOr<ObjectRef> object = call.registry->Get(call.info.namespace_name, call.info.name);
     if (!object.ok()) return object.status();
     return reply(*object);
   }
@@ -1157,9 +1157,9 @@ absl::Status ResourceHandler::Evict(Call& call) {
                      clock_.NowUnixNanos() / base::kNanosPerSecond, &budget);
     if (!take_budget.ok()) return take_budget.status();
     if (*take_budget) {
-      absl::StatusOr<ObjectRef> taken = budgets->Update(
-          call.info.namespace_name, budget["metadata"].value("name", ""), budget, "status",
-          {dry_run});
+      absl::StatusOr<ObjectRef> taken =
+          budgets->Update(call.info.namespace_name, budget["metadata"].value("name", ""), budget,
+                          "status", {dry_run});
       if (!taken.ok()) {
         // Another eviction took a disruption first: decide again on fresh state.
         if (api::IsConflict(taken.status()) && attempt < 3) continue;
@@ -1176,7 +1176,8 @@ absl::Status ResourceHandler::Evict(Call& call) {
       }
       const json& preconditions = delete_options["preconditions"];
       if (preconditions.is_object()) {
-        if (preconditions.contains("uid")) options.precondition_uid = preconditions.value("uid", "");
+        if (preconditions.contains("uid"))
+          options.precondition_uid = preconditions.value("uid", "");
         if (preconditions.contains("resourceVersion")) {
           options.precondition_resource_version = preconditions.value("resourceVersion", "");
         }
@@ -1202,7 +1203,8 @@ absl::Status ResourceHandler::ServerSideApply(Call& call) {
   const api::ResourceType& type = *call.type;
   WriteOptions options = call.Options();
   if (!call.request.Query("fieldManager")) {
-    return api::BadRequestError("PATCH, application/apply-patch+yaml requires fieldManager to be set");
+    return api::BadRequestError(
+        "PATCH, application/apply-patch+yaml requires fieldManager to be set");
   }
   absl::StatusOr<bool> force = BoolParam(call.request, "force");
   if (!force.ok()) return force.status();
@@ -1210,7 +1212,8 @@ absl::Status ResourceHandler::ServerSideApply(Call& call) {
   if (!applied.ok()) {
     return api::BadRequestError(base::StrCat("error decoding YAML: ", applied.status().message()));
   }
-  if (!applied->is_object()) return api::BadRequestError("the apply configuration is not an object");
+  if (!applied->is_object())
+    return api::BadRequestError("the apply configuration is not an object");
   const api::schema::Definition& definition =
       *api::schema::Catalog::Builtin().ForKind(type.group, type.version, type.kind);
   api::ApplyRequest request;
@@ -1243,7 +1246,8 @@ absl::Status ResourceHandler::ServerSideApply(Call& call) {
     if (!merged.ok()) return merged.status();
     // Guarded by the version the merge was computed from.
     (*merged)["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"];
-    written = call.registry->Update(namespace_name, call.info.name, *std::move(merged), "", options);
+    written =
+        call.registry->Update(namespace_name, call.info.name, *std::move(merged), "", options);
     if (written.ok()) {
       Encoder encoder(type, call.negotiated, "Metadata", clock_);
       call.Send(200, encoder.Object(**written));

@@ -83,7 +83,8 @@ class ResourceHandler {
   base::Clock& clock_;
   // Registry lookups happen on every request; custom resources change the maps at runtime.
   mutable absl::Mutex types_mu_;
-  std::map<std::string, Registry*> registries_ ABSL_GUARDED_BY(types_mu_);  // "group/version/plural"
+  std::map<std::string, Registry*> registries_
+      ABSL_GUARDED_BY(types_mu_);  // "group/version/plural"
   std::map<std::string, const api::ResourceType*> served_ ABSL_GUARDED_BY(types_mu_);
   // Owns every registry ever made, including those no longer served.
   std::vector<std::unique_ptr<Registry>> all_registries_ ABSL_GUARDED_BY(types_mu_);

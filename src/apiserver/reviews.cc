@@ -136,8 +136,7 @@ int32_t Reviews::Serve(const RequestInfo& info, const auth::UserInfo& user,
 }
 
 absl::StatusOr<json> Reviews::TokenRequest(const RequestInfo& info, json body) const {
-  std::optional<json> account =
-      reader_.Get("", "ServiceAccount", info.namespace_name, info.name);
+  std::optional<json> account = reader_.Get("", "ServiceAccount", info.namespace_name, info.name);
   if (!account) {
     return api::NotFoundError(*reader_.resources().FindType("", "ServiceAccount"), info.name);
   }
@@ -173,7 +172,8 @@ absl::StatusOr<json> Reviews::Review(const RequestInfo& info, const auth::UserIn
     bool has_non_resource = spec.contains("nonResourceAttributes");
     api::FieldErrors errors;
     if (has_resource == has_non_resource) {
-      errors.push_back(api::Invalid("spec.resourceAttributes", spec.value("resourceAttributes", json()),
+      errors.push_back(api::Invalid("spec.resourceAttributes",
+                                    spec.value("resourceAttributes", json()),
                                     "exactly one of nonResourceAttributes or resourceAttributes "
                                     "must be specified"));
     }
@@ -181,7 +181,8 @@ absl::StatusOr<json> Reviews::Review(const RequestInfo& info, const auth::UserIn
     if (type.kind == "SubjectAccessReview" || type.kind == "LocalSubjectAccessReview") {
       subject = SpecUser(spec);
       if (subject.name.empty() && subject.groups.empty()) {
-        errors.push_back(api::Invalid("spec.user", "", "at least one of user or group must be specified"));
+        errors.push_back(
+            api::Invalid("spec.user", "", "at least one of user or group must be specified"));
       }
     }
     if (type.kind == "LocalSubjectAccessReview") {
@@ -196,7 +197,8 @@ absl::StatusOr<json> Reviews::Review(const RequestInfo& info, const auth::UserIn
   }
   body["apiVersion"] = type.GroupVersion();
   body["kind"] = type.kind;
-  if (!body.contains("metadata") || !body["metadata"].is_object()) body["metadata"] = json::object();
+  if (!body.contains("metadata") || !body["metadata"].is_object())
+    body["metadata"] = json::object();
   body["metadata"]["creationTimestamp"] = nullptr;
   body["spec"] = std::move(spec);
   body["status"] = std::move(status);

@@ -35,11 +35,11 @@ class Reviews {
  private:
   absl::StatusOr<nlohmann::json> Review(const RequestInfo& info, const auth::UserInfo& user,
                                         nlohmann::json body) const;
-  absl::StatusOr<nlohmann::json> TokenRequest(const RequestInfo& info,
-                                              nlohmann::json body) const;
+  absl::StatusOr<nlohmann::json> TokenRequest(const RequestInfo& info, nlohmann::json body) const;
   nlohmann::json AccessReviewStatus(const auth::UserInfo& user, const nlohmann::json& spec,
                                     std::string_view url_namespace) const;
-  nlohmann::json RulesReviewStatus(const auth::UserInfo& user, std::string_view namespace_name) const;
+  nlohmann::json RulesReviewStatus(const auth::UserInfo& user,
+                                   std::string_view namespace_name) const;
 
   const ServiceAccountTokens& tokens_;
   const Authorizer& authorizer_;

@@ -28,7 +28,8 @@ absl::StatusOr<std::string> SelectorText(const api::ResourceType& type, const js
 absl::StatusOr<json> ScaleOf(const api::ResourceType& type, const json& object) {
   const json& metadata = object.at("metadata");
   static const json kEmpty = json::object();
-  const json& spec = object.contains("spec") && object["spec"].is_object() ? object["spec"] : kEmpty;
+  const json& spec =
+      object.contains("spec") && object["spec"].is_object() ? object["spec"] : kEmpty;
   const json& status =
       object.contains("status") && object["status"].is_object() ? object["status"] : kEmpty;
   absl::StatusOr<std::string> selector = SelectorText(type, spec);
@@ -65,9 +66,9 @@ absl::Status ApplyScale(const api::ResourceType& type, const json& scale, json& 
     api::ResourceType scale_type = type;
     scale_type.group = "autoscaling";
     scale_type.kind = "Scale";
-    return api::InvalidError(scale_type, name,
-                             {api::Invalid("spec.replicas", count,
-                                           "must be greater than or equal to 0")});
+    return api::InvalidError(
+        scale_type, name,
+        {api::Invalid("spec.replicas", count, "must be greater than or equal to 0")});
   }
   if (count > INT32_MAX) {
     return api::BadRequestError("spec.replicas in body is out of the int32 range");

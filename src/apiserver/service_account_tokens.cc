@@ -19,9 +19,7 @@ using nlohmann::json;
 constexpr int64_t kMinExpirationSeconds = 600;
 constexpr int64_t kMaxExpirationSeconds = int64_t{1} << 32;
 
-absl::Status Invalid(std::string_view why) {
-  return absl::UnauthenticatedError(std::string(why));
-}
+absl::Status Invalid(std::string_view why) { return absl::UnauthenticatedError(std::string(why)); }
 
 std::string StringAt(const json& object, std::initializer_list<const char*> path) {
   const json* node = &object;
@@ -123,12 +121,13 @@ absl::StatusOr<json> ServiceAccountTokens::IssueToken(const json& service_accoun
       if (kind == candidate.kind) bindable = &candidate;
     }
     if (bindable == nullptr) {
-      errors.push_back(api::NotSupported("spec.boundObjectRef.kind", kind, {"Pod", "Secret", "Node"}));
+      errors.push_back(
+          api::NotSupported("spec.boundObjectRef.kind", kind, {"Pod", "Secret", "Node"}));
       return api::InvalidError(TokenRequestType(), name, errors);
     }
     const std::string bound_name = bound.value("name", "");
-    std::optional<json> target = reader_.Get("", kind, bindable->namespaced ? namespace_name : "",
-                                             bound_name);
+    std::optional<json> target =
+        reader_.Get("", kind, bindable->namespaced ? namespace_name : "", bound_name);
     const api::ResourceType* type = reader_.resources().FindType("", kind);
     if (!target) return api::NotFoundError(*type, bound_name);
     const std::string uid = StringAt(*target, {"metadata", "uid"});
@@ -224,7 +223,8 @@ absl::StatusOr<AuthenticatedToken> ServiceAccountTokens::AuthenticateBound(
       result.audiences.push_back(audience);
     }
   }
-  if (result.audiences.empty()) return Invalid("invalid bearer token: token audiences not accepted");
+  if (result.audiences.empty())
+    return Invalid("invalid bearer token: token audiences not accepted");
 
   const json& private_claims = claims.value("kubernetes.io", json::object());
   const std::string namespace_name = StringAt(private_claims, {"namespace"});
@@ -232,8 +232,8 @@ absl::StatusOr<AuthenticatedToken> ServiceAccountTokens::AuthenticateBound(
   const std::string uid = StringAt(private_claims, {"serviceaccount", "uid"});
   std::optional<json> account = reader_.Get("", "ServiceAccount", namespace_name, name);
   if (!account || StringAt(*account, {"metadata", "uid"}) != uid) {
-    return Invalid(base::StrCat("invalid bearer token: service account ", namespace_name, "/",
-                                name, " has been deleted"));
+    return Invalid(base::StrCat("invalid bearer token: service account ", namespace_name, "/", name,
+                                " has been deleted"));
   }
   if (account->contains("metadata") && (*account)["metadata"].contains("deletionTimestamp")) {
     return Invalid("invalid bearer token: service account is being deleted");

@@ -59,8 +59,8 @@ class ServiceAccountTokens {
   const ServiceAccountTokenOptions& options() const { return options_; }
 
  private:
-  absl::StatusOr<AuthenticatedToken> AuthenticateBound(const nlohmann::json& claims,
-                                                       const std::vector<std::string>& wanted) const;
+  absl::StatusOr<AuthenticatedToken> AuthenticateBound(
+      const nlohmann::json& claims, const std::vector<std::string>& wanted) const;
   absl::StatusOr<AuthenticatedToken> AuthenticateLegacy(const nlohmann::json& claims) const;
   absl::StatusOr<AuthenticatedToken> AuthenticateBootstrap(std::string_view token) const;
 

@@ -126,14 +126,15 @@ bool ServiceAccountsController::EnsureNamespace(const std::string& namespace_nam
                    {"data", wanted_data}};
     absl::StatusOr<ObjectRef> created = configmaps->Create(namespace_name, object, {});
     if (!created.ok() && !api::IsAlreadyExists(created.status())) written = created.status();
-  } else if (configmap.ok() && json::parse((*configmap)->json).value("data", json()) != wanted_data) {
-    absl::StatusOr<ObjectRef> updated = configmaps->GuaranteedUpdate(
-        namespace_name, kRootCaConfigMap,
-        [&](json& object) {
-          object["data"] = wanted_data;
-          return absl::OkStatus();
-        },
-        "", {});
+  } else if (configmap.ok() &&
+             json::parse((*configmap)->json).value("data", json()) != wanted_data) {
+    absl::StatusOr<ObjectRef> updated =
+        configmaps->GuaranteedUpdate(namespace_name, kRootCaConfigMap,
+                                     [&](json& object) {
+                                       object["data"] = wanted_data;
+                                       return absl::OkStatus();
+                                     },
+                                     "", {});
     written = updated.status();
   }
   if (!written.ok()) {
@@ -170,18 +171,18 @@ bool ServiceAccountsController::FillTokenSecret(const std::string& namespace_nam
     Log().warn("secret {}/{}: {}", namespace_name, name, token.status());
     return false;
   }
-  absl::StatusOr<ObjectRef> updated = secrets->GuaranteedUpdate(
-      namespace_name, name,
-      [&](json& object) {
-        object["metadata"]["annotations"][kUidAnnotation] = account_uid;
-        json& fields = object["data"];
-        if (!fields.is_object()) fields = json::object();
-        fields["token"] = Base64(*token);
-        fields["ca.crt"] = Base64(ca_pem_);
-        fields["namespace"] = Base64(namespace_name);
-        return absl::OkStatus();
-      },
-      "", {});
+  absl::StatusOr<ObjectRef> updated =
+      secrets->GuaranteedUpdate(namespace_name, name,
+                                [&](json& object) {
+                                  object["metadata"]["annotations"][kUidAnnotation] = account_uid;
+                                  json& fields = object["data"];
+                                  if (!fields.is_object()) fields = json::object();
+                                  fields["token"] = Base64(*token);
+                                  fields["ca.crt"] = Base64(ca_pem_);
+                                  fields["namespace"] = Base64(namespace_name);
+                                  return absl::OkStatus();
+                                },
+                                "", {});
   return updated.ok() || api::IsNotFound(updated.status());
 }
 

@@ -162,7 +162,6 @@ class PodStrategy : public Strategy {
     if (grace <= 0) return std::nullopt;
     return grace;
   }
-
 };
 
 // ---- Service ---------------------------------------------------------------------------------

@@ -7,16 +7,12 @@
 #include <tuple>
 
 #include "absl/strings/str_join.h"
-#include "base/go_text.h"
 #include "auth/json_fields.h"
 #include "auth/policy_rule.h"
+#include "base/go_text.h"
 #include "base/strings.h"
 
 namespace k1s::auth {
-
-using base::AggregateErrorText;
-using base::GoQuote;
-using base::GoQuoteList;
 namespace {
 
 using nlohmann::json;
@@ -124,13 +120,14 @@ std::vector<PolicyRule> Compact(const std::vector<PolicyRule>& rules) {
 
 std::string Describe(const PolicyRule& r) {
   std::vector<std::string> parts;
-  if (!r.api_groups.empty()) parts.push_back("APIGroups:" + GoQuoteList(r.api_groups));
-  if (!r.resources.empty()) parts.push_back("Resources:" + GoQuoteList(r.resources));
+  if (!r.api_groups.empty()) parts.push_back("APIGroups:" + base::GoQuoteList(r.api_groups));
+  if (!r.resources.empty()) parts.push_back("Resources:" + base::GoQuoteList(r.resources));
   if (!r.non_resource_urls.empty()) {
-    parts.push_back("NonResourceURLs:" + GoQuoteList(r.non_resource_urls));
+    parts.push_back("NonResourceURLs:" + base::GoQuoteList(r.non_resource_urls));
   }
-  if (!r.resource_names.empty()) parts.push_back("ResourceNames:" + GoQuoteList(r.resource_names));
-  if (!r.verbs.empty()) parts.push_back("Verbs:" + GoQuoteList(r.verbs));
+  if (!r.resource_names.empty())
+    parts.push_back("ResourceNames:" + base::GoQuoteList(r.resource_names));
+  if (!r.verbs.empty()) parts.push_back("Verbs:" + base::GoQuoteList(r.verbs));
   return "{" + absl::StrJoin(parts, ", ") + "}";
 }
 
@@ -201,12 +198,12 @@ std::string EscalationMessage(const UserInfo& user, const std::vector<json>& unc
   std::set<std::string> missing;  // sorted and de-duplicated, as upstream's sets.String
   for (const PolicyRule& rule : Compact(FromJson(uncovered))) missing.insert(Describe(rule));
   std::string message =
-      base::StrCat("user ", GoQuote(user.name), " (groups=", GoQuoteList(user.groups),
+      base::StrCat("user ", base::GoQuote(user.name), " (groups=", base::GoQuoteList(user.groups),
                    ") is attempting to grant RBAC permissions not currently held:\n",
                    absl::StrJoin(missing, "\n"));
   if (!resolution_errors.empty()) {
     // Upstream prints a one-element []error holding the aggregate of all errors.
-    message += "; resolution errors: [" + AggregateErrorText(resolution_errors) + "]";
+    message += "; resolution errors: [" + base::AggregateErrorText(resolution_errors) + "]";
   }
   return message;
 }

@@ -4,10 +4,6 @@
 #include "base/strings.h"
 
 namespace k1s::auth {
-
-using base::AggregateErrorText;
-using base::GoQuote;
-using base::GoQuoteList;
 namespace {
 
 // Upstream keeps the message from looking like HTML: & < > become entities.
@@ -34,16 +30,17 @@ std::string Sanitize(std::string_view text) {
 
 // What the user may not do (upstream forbiddenMessage).
 std::string Refusal(const Attributes& a) {
-  std::string user = GoQuote(a.user.name);
+  std::string user = base::GoQuote(a.user.name);
   if (!a.resource_request) {
-    return base::StrCat("User ", user, " cannot ", a.verb, " path ", GoQuote(a.path));
+    return base::StrCat("User ", user, " cannot ", a.verb, " path ", base::GoQuote(a.path));
   }
   std::string resource = a.resource;
   if (!a.subresource.empty()) resource = base::StrCat(resource, "/", a.subresource);
-  std::string text = base::StrCat("User ", user, " cannot ", a.verb, " resource ",
-                                  GoQuote(resource), " in API group ", GoQuote(a.api_group));
+  std::string text =
+      base::StrCat("User ", user, " cannot ", a.verb, " resource ", base::GoQuote(resource),
+                   " in API group ", base::GoQuote(a.api_group));
   if (a.namespace_name.empty()) return base::StrCat(text, " at the cluster scope");
-  return base::StrCat(text, " in the namespace ", GoQuote(a.namespace_name));
+  return base::StrCat(text, " in the namespace ", base::GoQuote(a.namespace_name));
 }
 
 }  // namespace
@@ -58,7 +55,7 @@ std::string ForbiddenMessage(const Attributes& attributes, std::string_view reas
   std::string qualified = attributes.resource;
   if (!attributes.api_group.empty()) qualified = base::StrCat(qualified, ".", attributes.api_group);
   if (attributes.name.empty()) return base::StrCat(qualified, " is forbidden: ", cause);
-  return base::StrCat(qualified, " ", GoQuote(attributes.name), " is forbidden: ", cause);
+  return base::StrCat(qualified, " ", base::GoQuote(attributes.name), " is forbidden: ", cause);
 }
 
 ForbiddenDetails ForbiddenStatusDetails(const Attributes& attributes) {

@@ -6,16 +6,12 @@
 #include <utility>
 
 #include "auth/bootstrap_policy.h"
-#include "base/go_text.h"
 #include "auth/json_fields.h"
 #include "auth/rbac.h"
+#include "base/go_text.h"
 #include "base/strings.h"
 
 namespace k1s::auth {
-
-using base::AggregateErrorText;
-using base::GoQuote;
-using base::GoQuoteList;
 namespace {
 
 using nlohmann::json;
@@ -328,8 +324,8 @@ class Decider {
       return NoOpinion("can only get, create, update, patch, or delete a node lease");
     }
     if (a_.namespace_name != kNodeLeaseNamespace) {
-      return NoOpinion(base::StrCat("can only access leases in the ", GoQuote(kNodeLeaseNamespace),
-                                    " system namespace"));
+      return NoOpinion(base::StrCat("can only access leases in the ",
+                                    base::GoQuote(kNodeLeaseNamespace), " system namespace"));
     }
     return NamedAfterNode("node lease");
   }
@@ -451,7 +447,8 @@ NodeAuthorizer::~NodeAuthorizer() = default;
 AuthorizationResult NodeAuthorizer::Authorize(const Attributes& a) const {
   std::optional<std::string> node = NodeIdentity(a.user);
   if (!node) return NoOpinion();
-  if (node->empty()) return NoOpinion(base::StrCat("unknown node for user ", GoQuote(a.user.name)));
+  if (node->empty())
+    return NoOpinion(base::StrCat("unknown node for user ", base::GoQuote(a.user.name)));
 
   if (a.resource_request) {
     Decider decide(source_, *node, a);

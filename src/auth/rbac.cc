@@ -5,15 +5,11 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "base/go_text.h"
 #include "auth/json_fields.h"
+#include "base/go_text.h"
 #include "base/strings.h"
 
 namespace k1s::auth {
-
-using base::AggregateErrorText;
-using base::GoQuote;
-using base::GoQuoteList;
 namespace {
 
 using nlohmann::json;
@@ -70,7 +66,7 @@ std::string NotFoundMessage(std::string_view kind, std::string_view name, ErrorS
   // Listers name the resource by its lower-case kind, storage by its plural.
   std::string resource = kind == "Role" ? "role" : "clusterrole";
   if (style == ErrorStyle::kRegistry) resource += 's';
-  return base::StrCat(resource, ".rbac.authorization.k8s.io ", GoQuote(name), " not found");
+  return base::StrCat(resource, ".rbac.authorization.k8s.io ", base::GoQuote(name), " not found");
 }
 
 // The role object a roleRef names, or the error upstream reports for it.
@@ -85,7 +81,7 @@ absl::StatusOr<json> ReferencedRole(RbacSource& source, const json& role_ref,
     role = source.ClusterRole(name);
   } else {
     return absl::InvalidArgumentError(
-        base::StrCat("unsupported role reference kind: ", GoQuote(kind)));
+        base::StrCat("unsupported role reference kind: ", base::GoQuote(kind)));
   }
   if (!role) return absl::NotFoundError(NotFoundMessage(kind, name, style));
   return std::move(*role);
@@ -127,9 +123,9 @@ struct RuleSource {
       binding_name = base::StrCat(binding_name, "/", binding_namespace);
     const json& ref = Field(*binding, "roleRef");
     return base::StrCat(binding_namespace.empty() ? "ClusterRoleBinding " : "RoleBinding ",
-                        GoQuote(binding_name), " of ", StringField(ref, "kind"), " ",
-                        GoQuote(StringField(ref, "name")), " to ", subject_kind, " ",
-                        GoQuote(subject_name));
+                        base::GoQuote(binding_name), " of ", StringField(ref, "kind"), " ",
+                        base::GoQuote(StringField(ref, "name")), " to ", subject_kind, " ",
+                        base::GoQuote(subject_name));
   }
 };
 
@@ -200,7 +196,7 @@ AuthorizationResult RbacAuthorizer::Authorize(const Attributes& attributes) cons
                return true;
              });
   if (result.decision == Decision::kAllow) return result;
-  if (!errors.empty()) result.reason = base::StrCat("RBAC: ", AggregateErrorText(errors));
+  if (!errors.empty()) result.reason = base::StrCat("RBAC: ", base::AggregateErrorText(errors));
   return result;
 }
 

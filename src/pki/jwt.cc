@@ -29,9 +29,9 @@ absl::StatusOr<EvpPkeyPtr> ReadKey(std::string_view pem, bool want_private) {
   EVP_PKEY* key = want_private ? PEM_read_bio_PrivateKey(bio->get(), nullptr, nullptr, nullptr)
                                : PEM_read_bio_PUBKEY(bio->get(), nullptr, nullptr, nullptr);
   if (key == nullptr) {
-    return internal::OpenSslError(want_private ? "reading the signing key"
-                                               : "reading the verification key",
-                                  absl::StatusCode::kInvalidArgument);
+    return internal::OpenSslError(
+        want_private ? "reading the signing key" : "reading the verification key",
+        absl::StatusCode::kInvalidArgument);
   }
   EvpPkeyPtr owned(key);
   if (EVP_PKEY_base_id(key) != EVP_PKEY_RSA) {
@@ -67,8 +67,8 @@ absl::StatusOr<std::string> Jwks(EVP_PKEY* key, const std::string& kid) {
   if (!n.ok()) return n.status();
   absl::StatusOr<std::string> e = BignumParam(key, OSSL_PKEY_PARAM_RSA_E);
   if (!e.ok()) return e.status();
-  nlohmann::json jwk = {{"use", "sig"}, {"kty", "RSA"}, {"kid", kid},
-                        {"alg", "RS256"}, {"n", *n},     {"e", *e}};
+  nlohmann::json jwk = {{"use", "sig"},   {"kty", "RSA"}, {"kid", kid},
+                        {"alg", "RS256"}, {"n", *n},      {"e", *e}};
   return nlohmann::json{{"keys", nlohmann::json::array({jwk})}}.dump();
 }
 
@@ -189,8 +189,7 @@ absl::StatusOr<std::string> JwtVerifier::Verify(std::string_view token) const {
   EvpMdCtxPtr context(EVP_MD_CTX_new());
   bool valid =
       context &&
-      EVP_DigestVerifyInit(context.get(), nullptr, EVP_sha256(), nullptr, state_->key.get()) ==
-          1 &&
+      EVP_DigestVerifyInit(context.get(), nullptr, EVP_sha256(), nullptr, state_->key.get()) == 1 &&
       EVP_DigestVerify(context.get(), reinterpret_cast<const unsigned char*>(signature.data()),
                        signature.size(), reinterpret_cast<const unsigned char*>(signed_part.data()),
                        signed_part.size()) == 1;

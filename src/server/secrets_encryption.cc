@@ -36,8 +36,8 @@ absl::StatusOr<std::unique_ptr<SecretsEncryption>> SecretsEncryption::Open(
 }
 
 int32_t SecretsEncryption::Serve(const http::Request& request, http::ResponseWriter& writer) {
-  std::string_view action = std::string_view(request.path).substr(
-      sizeof(kSecretsEncryptPathPrefix) - 1);
+  std::string_view action =
+      std::string_view(request.path).substr(sizeof(kSecretsEncryptPathPrefix) - 1);
   absl::StatusOr<std::string> answer;
   if (action == "status" && request.method == "GET") {
     answer = Status();
@@ -111,9 +111,9 @@ absl::StatusOr<std::string> SecretsEncryption::Reencrypt() {
   }
   backend_->SetKeySet(pruned);
   Log().info("re-encrypted {} secrets in {:.3f}s", *rewritten, seconds);
-  return absl::StrCat("Re-encrypted ", *rewritten, " secrets in ",
-                      absl::StrFormat("%.3f", seconds), "s with key ", pruned.keys.front().name,
-                      "\nKeys kept: ", pruned.keys.size(), "\n");
+  return absl::StrCat("Re-encrypted ", *rewritten, " secrets in ", absl::StrFormat("%.3f", seconds),
+                      "s with key ", pruned.keys.front().name, "\nKeys kept: ", pruned.keys.size(),
+                      "\n");
 }
 
 }  // namespace k1s::server

@@ -171,11 +171,11 @@ absl::Status RunServer(const ServerConfig& config) {
             std::make_unique<apiserver::ApiServer>(api_options, *backend, base::RealClock());
         if (*encryption != nullptr) {
           SecretsEncryption* handler = encryption->get();
-          server->AddPathHandler(kSecretsEncryptPathPrefix,
-                                 [handler](const http::Request& request,
-                                           http::ResponseWriter& writer) {
-                                   return handler->Serve(request, writer);
-                                 });
+          server->AddPathHandler(
+              kSecretsEncryptPathPrefix,
+              [handler](const http::Request& request, http::ResponseWriter& writer) {
+                return handler->Serve(request, writer);
+              });
         }
         return std::unique_ptr<base::Component>(std::move(server));
       }));

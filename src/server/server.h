@@ -32,8 +32,8 @@ struct ServerConfig {
   std::string service_account_issuer = "https://kubernetes.default.svc.cluster.local";
   // Secrets are stored encrypted with the keys in <data-dir>/server/cred/encryption-config.json.
   bool secrets_encryption = true;
-  std::string audit_log_path;     // "" = no audit log
-  std::string audit_policy_file;  // "" = every request at Metadata
+  std::string audit_log_path;        // "" = no audit log
+  std::string audit_policy_file;     // "" = every request at Metadata
   int32_t audit_log_maxage = 30;     // days
   int32_t audit_log_maxbackup = 10;  // files
   int32_t audit_log_maxsize = 100;   // megabytes

@@ -73,9 +73,8 @@ class DefaultIngressClass : public AdmissionPlugin {
         (annotations.is_object() && annotations.contains("kubernetes.io/ingress.class"))) {
       return absl::OkStatus();
     }
-    if (std::optional<json> chosen =
-            DefaultObject(reader_, "networking.k8s.io", "IngressClass",
-                          "ingressclass.kubernetes.io/is-default-class")) {
+    if (std::optional<json> chosen = DefaultObject(reader_, "networking.k8s.io", "IngressClass",
+                                                   "ingressclass.kubernetes.io/is-default-class")) {
       spec["ingressClassName"] = (*chosen)["metadata"]["name"];
     }
     return absl::OkStatus();

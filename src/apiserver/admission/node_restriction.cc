@@ -31,21 +31,23 @@ class NodeRestriction : public AdmissionPlugin {
     if (node.empty() || request.type == nullptr) return absl::OkStatus();
     const api::ResourceType& type = *request.type;
     auto refuse = [&](std::string_view why) {
-      return api::ForbiddenError(type, request.name,
-                                 base::StrCat(type.plural, " \"", request.name,
-                                              "\" is forbidden: ", why));
+      return api::ForbiddenError(
+          type, request.name,
+          base::StrCat(type.plural, " \"", request.name, "\" is forbidden: ", why));
     };
     if (type.group.empty() && type.kind == "Pod") {
       std::string bound = object["spec"].value("nodeName", "");
       if (request.operation == AdmissionOperation::kCreate) {
         const json& annotations = object["metadata"].value("annotations", json::object());
         if (!annotations.is_object() || !annotations.contains("kubernetes.io/config.mirror")) {
-          return refuse(base::StrCat("pod does not have \"kubernetes.io/config.mirror\" "
-                                     "annotation, node \"",
-                                     node, "\" can only create mirror pods"));
+          return refuse(
+              base::StrCat("pod does not have \"kubernetes.io/config.mirror\" "
+                           "annotation, node \"",
+                           node, "\" can only create mirror pods"));
         }
         if (bound != node) {
-          return refuse(base::StrCat("node \"", node, "\" can only create pods with spec.nodeName "
+          return refuse(base::StrCat("node \"", node,
+                                     "\" can only create pods with spec.nodeName "
                                      "set to itself"));
         }
       } else if (bound != node) {
@@ -60,8 +62,9 @@ class NodeRestriction : public AdmissionPlugin {
       }
     } else if (type.group == "coordination.k8s.io" && type.kind == "Lease" &&
                request.namespace_name == "kube-node-lease" && request.name != node) {
-      return refuse(base::StrCat("can only access node lease with the same name as the "
-                                 "requesting node"));
+      return refuse(
+          base::StrCat("can only access node lease with the same name as the "
+                       "requesting node"));
     }
     return absl::OkStatus();
   }

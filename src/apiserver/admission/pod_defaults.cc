@@ -1,8 +1,8 @@
 // Plugins that fill pod fields from cluster objects: ServiceAccount, Priority and
 // DefaultTolerationSeconds (upstream plugin/pkg/admission/{serviceaccount,priority,
 // defaulttolerationseconds}).
-#include <nlohmann/json.hpp>
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
 
@@ -92,10 +92,9 @@ class ServiceAccountAdmission : public AdmissionPlugin {
     spec["serviceAccountName"] = account_name;
     std::optional<json> account = FindAccount(request.namespace_name, account_name);
     if (!account) {
-      return PodForbidden(request, base::StrCat("error looking up service account ",
-                                                request.namespace_name, "/", account_name,
-                                                ": serviceaccount \"", account_name,
-                                                "\" not found"));
+      return PodForbidden(
+          request, base::StrCat("error looking up service account ", request.namespace_name, "/",
+                                account_name, ": serviceaccount \"", account_name, "\" not found"));
     }
     // The pod's own setting wins over the account's; both default to mounting.
     bool automount = account->value("automountServiceAccountToken", true);

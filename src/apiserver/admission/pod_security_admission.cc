@@ -13,9 +13,9 @@
 namespace k1s::apiserver {
 namespace {
 
-using nlohmann::json;
 using admission::LevelVersion;
 using admission::PodSecurityLevel;
+using nlohmann::json;
 
 LevelVersion DefaultLevel(const std::string& name) {
   return LevelVersion{admission::ParseLevel(name).value_or(PodSecurityLevel::kPrivileged),
@@ -44,7 +44,8 @@ class PodSecurity : public AdmissionPlugin {
     }
     if (type.group.empty() && type.kind == "Pod") return ValidatePod(request, object);
     if (!request.subresource.empty()) return absl::OkStatus();
-    std::optional<std::pair<json, json>> tmpl = admission::PodTemplateOf(type.group, type.kind, object);
+    std::optional<std::pair<json, json>> tmpl =
+        admission::PodTemplateOf(type.group, type.kind, object);
     if (!tmpl) return absl::OkStatus();
     admission::NamespacePolicy policy = PolicyOf(request.namespace_name);
     Warn(request, policy.warn, tmpl->first, tmpl->second);
@@ -58,8 +59,8 @@ class PodSecurity : public AdmissionPlugin {
     return admission::PolicyFromLabels(labels, defaults_);
   }
 
-  static void Warn(const AdmissionRequest& request, const LevelVersion& level,
-                   const json& metadata, const json& spec) {
+  static void Warn(const AdmissionRequest& request, const LevelVersion& level, const json& metadata,
+                   const json& spec) {
     if (level.level == PodSecurityLevel::kPrivileged) return;
     std::vector<admission::Violation> violations = admission::CheckPod(level, metadata, spec);
     if (!violations.empty()) {
@@ -71,7 +72,8 @@ class PodSecurity : public AdmissionPlugin {
     if (admission::IsIgnoredPodSubresource(request.subresource)) return absl::OkStatus();
     const json& spec = pod.value("spec", json::object());
     if (request.operation == AdmissionOperation::kUpdate && request.old_object != nullptr &&
-        !admission::IsSignificantPodUpdate(spec, request.old_object->value("spec", json::object()))) {
+        !admission::IsSignificantPodUpdate(spec,
+                                           request.old_object->value("spec", json::object()))) {
       return absl::OkStatus();
     }
     admission::NamespacePolicy policy = PolicyOf(request.namespace_name);

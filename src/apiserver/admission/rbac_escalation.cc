@@ -25,7 +25,8 @@ std::vector<json> RulesOf(const json& role) {
 }
 
 bool HasAggregationRule(const json* role) {
-  return role != nullptr && role->contains("aggregationRule") && !(*role)["aggregationRule"].is_null();
+  return role != nullptr && role->contains("aggregationRule") &&
+         !(*role)["aggregationRule"].is_null();
 }
 
 class RbacEscalationCheck : public AdmissionPlugin {

@@ -16,9 +16,9 @@ namespace {
 using nlohmann::json;
 
 absl::Status Forbidden(const AdmissionRequest& request, std::string_view why) {
-  return api::ForbiddenError(*request.type, request.name,
-                             base::StrCat(request.type->plural, " \"", request.name,
-                                          "\" is forbidden: ", why));
+  return api::ForbiddenError(
+      *request.type, request.name,
+      base::StrCat(request.type->plural, " \"", request.name, "\" is forbidden: ", why));
 }
 
 bool IsDeleting(const json* old_object) {
@@ -42,7 +42,8 @@ class LimitRanger : public AdmissionPlugin {
   absl::Status Validate(const AdmissionRequest& request, const json& object) override {
     bool pod = IsKind(request, "", "Pod") && request.operation == AdmissionOperation::kCreate;
     bool claim = IsKind(request, "", "PersistentVolumeClaim") &&
-                 request.operation != AdmissionOperation::kDelete && !IsDeleting(request.old_object);
+                 request.operation != AdmissionOperation::kDelete &&
+                 !IsDeleting(request.old_object);
     if (!pod && !claim) return absl::OkStatus();
     std::vector<json> ranges = reader_.List("", "LimitRange", request.namespace_name);
     if (ranges.empty()) return absl::OkStatus();
@@ -74,9 +75,8 @@ class ResourceQuota : public AdmissionPlugin {
     for (int32_t attempt = 0; attempt < kAttempts; ++attempt) {
       std::vector<json> quotas = reader_.List("", "ResourceQuota", request.namespace_name);
       if (quotas.empty()) return absl::OkStatus();
-      quota::QuotaCheck check = quota::CheckQuotas(quotas, request.type->group,
-                                                   request.type->plural, object,
-                                                   request.old_object);
+      quota::QuotaCheck check = quota::CheckQuotas(
+          quotas, request.type->group, request.type->plural, object, request.old_object);
       if (!check.error.empty()) return Forbidden(request, check.error);
       if (request.dry_run) return absl::OkStatus();
       last = Charge(request.namespace_name, check.updated_quotas);

@@ -2,21 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include "auth/tests/attributes_builder.h"
 namespace k1s::auth {
 namespace {
 
 Attributes Request(std::string verb, std::string group, std::string resource, std::string ns,
                    std::string name = "", std::string subresource = "") {
-  Attributes a;
-  a.user = UserInfo{.name = "jane", .uid = "", .groups = {kAuthenticated}, .extra = {}};
-  a.verb = std::move(verb);
-  a.resource_request = true;
-  a.api_group = std::move(group);
-  a.resource = std::move(resource);
-  a.namespace_name = std::move(ns);
-  a.name = std::move(name);
-  a.subresource = std::move(subresource);
-  return a;
+  return testing::ResourceAttributes(
+      UserInfo{.name = "jane", .uid = "", .groups = {kAuthenticated}, .extra = {}}, std::move(verb),
+      std::move(group), std::move(resource), std::move(ns), std::move(name),
+      std::move(subresource));
 }
 
 TEST(ForbiddenMessageTest, Collection) {

@@ -5,6 +5,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "auth/tests/attributes_builder.h"
+
 namespace k1s::auth {
 namespace {
 
@@ -85,17 +87,12 @@ class NodeAuthorizerTest : public ::testing::Test {
 
   Attributes Node(std::string verb, std::string group, std::string resource, std::string ns,
                   std::string name = "", std::string subresource = "") const {
-    Attributes a;
-    a.user = UserInfo{
-        .name = "system:node:pi4", .uid = "", .groups = {kNodesGroup, kAuthenticated}, .extra = {}};
-    a.verb = std::move(verb);
-    a.resource_request = true;
-    a.api_group = std::move(group);
-    a.resource = std::move(resource);
-    a.namespace_name = std::move(ns);
-    a.name = std::move(name);
-    a.subresource = std::move(subresource);
-    return a;
+    return testing::ResourceAttributes(UserInfo{.name = "system:node:pi4",
+                                                .uid = "",
+                                                .groups = {kNodesGroup, kAuthenticated},
+                                                .extra = {}},
+                                       std::move(verb), std::move(group), std::move(resource),
+                                       std::move(ns), std::move(name), std::move(subresource));
   }
 
   void ExpectAllowed(const Attributes& a) const {

@@ -6,6 +6,7 @@
 
 #include "auth/aggregation.h"
 #include "auth/bootstrap_policy.h"
+#include "auth/tests/attributes_builder.h"
 #include "auth/tests/fake_rbac_source.h"
 
 namespace k1s::auth {
@@ -23,16 +24,8 @@ UserInfo Jane() {
 
 Attributes Resource(std::string verb, std::string group, std::string resource, std::string ns = "",
                     std::string name = "", std::string subresource = "") {
-  Attributes a;
-  a.user = Jane();
-  a.verb = std::move(verb);
-  a.resource_request = true;
-  a.api_group = std::move(group);
-  a.resource = std::move(resource);
-  a.namespace_name = std::move(ns);
-  a.name = std::move(name);
-  a.subresource = std::move(subresource);
-  return a;
+  return testing::ResourceAttributes(Jane(), std::move(verb), std::move(group), std::move(resource),
+                                     std::move(ns), std::move(name), std::move(subresource));
 }
 
 Attributes Path(std::string verb, std::string path) {

@@ -42,7 +42,8 @@ TEST(JwtTest, TamperedOrForeignTokensAreRejected) {
   JwtVerifier verifier = *JwtVerifier::FromPem(RsaPem());
   std::string token = *signer.Sign(R"({"sub":"a"})");
   std::vector<std::string> parts = absl::StrSplit(token, '.');
-  std::string forged = parts[0] + "." + absl::WebSafeBase64Escape(R"({"sub":"b"})") + "." + parts[2];
+  std::string forged =
+      parts[0] + "." + absl::WebSafeBase64Escape(R"({"sub":"b"})") + "." + parts[2];
   EXPECT_EQ(verifier.Verify(forged).status().code(), absl::StatusCode::kUnauthenticated);
 
   JwtSigner other = *JwtSigner::FromPrivateKeyPem(*PrivateKey::GenerateRsa(2048)->ToPem());
@@ -61,7 +62,7 @@ TEST(JwtTest, JwksPublishesTheRsaKey) {
   EXPECT_EQ(key["alg"], "RS256");
   EXPECT_EQ(key["use"], "sig");
   EXPECT_EQ(key["kid"], verifier.key_id());
-  EXPECT_EQ(key["e"], "AQAB");  // 65537
+  EXPECT_EQ(key["e"], "AQAB");                          // 65537
   EXPECT_GE(key["n"].get<std::string>().size(), 340u);  // 2048-bit modulus, base64url
 }
 

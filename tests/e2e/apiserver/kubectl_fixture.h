@@ -29,7 +29,8 @@ inline std::string TestName() {
 }
 
 // Polls `path` until its text matches `pattern` (ECMAScript) or `seconds` pass; returns the text.
-inline std::string WaitForFile(const std::string& path, const std::string& pattern, int seconds = 10) {
+inline std::string WaitForFile(const std::string& path, const std::string& pattern,
+                               int seconds = 10) {
   std::regex re(pattern);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
   std::string text;
@@ -85,8 +86,9 @@ class KubectlTest : public ::testing::Test {
                      ns_ + "\n")});
     // The server gives every namespace its CA bundle and default service account a moment
     // after it is made, as upstream's controllers do: start every test from that state.
-    for (int i = 0; i < 100 && !(Run({"-n", ns_, "get", "configmap", kRootCa}).exit_code == 0 &&
-                                 Run({"-n", ns_, "get", "serviceaccount", "default"}).exit_code == 0);
+    for (int i = 0;
+         i < 100 && !(Run({"-n", ns_, "get", "configmap", kRootCa}).exit_code == 0 &&
+                      Run({"-n", ns_, "get", "serviceaccount", "default"}).exit_code == 0);
          ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -169,6 +171,5 @@ class KubectlTest : public ::testing::Test {
   base::TempDir files_;
   std::string ns_;
 };
-
 
 }  // namespace k1s::e2e

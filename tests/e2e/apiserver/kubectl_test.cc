@@ -39,7 +39,6 @@ constexpr char kAge[] = "[0-9]+s";
 constexpr char kUid[] = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 constexpr char kTimestamp[] = "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z";
 
-
 // ----------------------------------------------------------------------------------------------
 // Discovery
 
@@ -114,10 +113,9 @@ TEST_F(KubectlTest, ConfigMaps) {
                                           R"("metadata":{"name":"cm2"},"data":{"a":"b","c":"d"}})");
   EXPECT_EQ(NsOk({"create", "-f", yaml}), "configmap/cm1 created\n");
   EXPECT_EQ(NsOk({"create", "-f", json}), "configmap/cm2 created\n");
-  EXPECT_THAT(
-      NsOut({"get", "configmaps"}),
-      MatchesRegex(absl::StrCat("NAME +DATA +AGE\ncm1 +1 +", kAge, "\ncm2 +2 +", kAge,
-                                "\nkube-root-ca.crt +1 +", kAge, "\n")));
+  EXPECT_THAT(NsOut({"get", "configmaps"}),
+              MatchesRegex(absl::StrCat("NAME +DATA +AGE\ncm1 +1 +", kAge, "\ncm2 +2 +", kAge,
+                                        "\nkube-root-ca.crt +1 +", kAge, "\n")));
   EXPECT_THAT(NsOut({"get", "cm", "cm1"}),
               MatchesRegex(absl::StrCat("NAME +DATA +AGE\ncm1 +1 +", kAge, "\n")));
   EXPECT_THAT(NsOut({"describe", "cm", "cm1"}),
@@ -407,8 +405,8 @@ TEST_F(KubectlTest, NamespaceDeletionRemovesItsObjects) {
   Ok({"create", "-f",
       Manifest("again.yaml",
                "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + doomed + "\n")});
-  EXPECT_EQ(WithoutServerObjects(Out(
-                {"-n", doomed, "get", "cm,secret,sa,svc,pod,lease,ep,events", "-o", "name"})),
+  EXPECT_EQ(WithoutServerObjects(
+                Out({"-n", doomed, "get", "cm,secret,sa,svc,pod,lease,ep,events", "-o", "name"})),
             "");
   // A namespace that no longer exists takes no objects.
   Ok({"delete", "ns", doomed, "--wait"});
@@ -791,15 +789,13 @@ TEST_F(KubectlTest, WatchPrintsChangesAsTheyHappen) {
       watcher->Wait();
     }
   }
-  EXPECT_THAT(events,
-              MatchesRegex(absl::StrCat("EVENT +NAME +DATA +AGE\n", "ADDED +kube-root-ca.crt +1 +",
-                                        kAge, "\n", "ADDED +w0 +0 +", kAge, "\n",
-                                        "ADDED +w1 +0 +", kAge, "\n", "MODIFIED +w0 +0 +", kAge,
-                                        "\n", "DELETED +w1 +0 +", kAge, "\n")));
-  EXPECT_THAT(plain,
-              MatchesRegex(absl::StrCat("NAME +DATA +AGE\n", "kube-root-ca.crt +1 +", kAge, "\n",
-                                        "w0 +0 +", kAge, "\n", "w1 +0 +", kAge,
-                                        "\n", "w0 +0 +", kAge, "\n", "w1 +0 +", kAge, "\n")));
+  EXPECT_THAT(events, MatchesRegex(absl::StrCat(
+                          "EVENT +NAME +DATA +AGE\n", "ADDED +kube-root-ca.crt +1 +", kAge, "\n",
+                          "ADDED +w0 +0 +", kAge, "\n", "ADDED +w1 +0 +", kAge, "\n",
+                          "MODIFIED +w0 +0 +", kAge, "\n", "DELETED +w1 +0 +", kAge, "\n")));
+  EXPECT_THAT(plain, MatchesRegex(absl::StrCat("NAME +DATA +AGE\n", "kube-root-ca.crt +1 +", kAge,
+                                               "\n", "w0 +0 +", kAge, "\n", "w1 +0 +", kAge, "\n",
+                                               "w0 +0 +", kAge, "\n", "w1 +0 +", kAge, "\n")));
 }
 
 TEST_F(KubectlTest, LabelAndFieldSelectors) {

@@ -240,15 +240,16 @@ TEST_F(ManifestsTest, ApplyTwiceChangesNothingAndAnEditChangesOnlyThatField) {
         "cronjob.batch/report created", "role.rbac.authorization.k8s.io/reader created",
         "rolebinding.rbac.authorization.k8s.io/reader created",
         "horizontalpodautoscaler.autoscaling/web created",
-        "networkpolicy.networking.k8s.io/web created",
-        "poddisruptionbudget.policy/web created"}) {
+        "networkpolicy.networking.k8s.io/web created", "poddisruptionbudget.policy/web created"}) {
     EXPECT_THAT(first, HasSubstr(line));
   }
-  const std::vector<std::string> all = {"-o", "jsonpath={range .items[*]}{.kind}/{.metadata.name}="
-                                                 "{.metadata.resourceVersion} {end}"};
+  const std::vector<std::string> all = {"-o",
+                                        "jsonpath={range .items[*]}{.kind}/{.metadata.name}="
+                                        "{.metadata.resourceVersion} {end}"};
   auto versions = [&] {
-    std::vector<std::string> args = {"get", "deploy,svc,ing,cm,secret,pvc,sts,ds,cj,role,"
-                                             "rolebinding,hpa,netpol,pdb"};
+    std::vector<std::string> args = {"get",
+                                     "deploy,svc,ing,cm,secret,pvc,sts,ds,cj,role,"
+                                     "rolebinding,hpa,netpol,pdb"};
     args.insert(args.end(), all.begin(), all.end());
     return NsOut(args);
   };
@@ -299,15 +300,16 @@ TEST_F(ManifestsTest, ServerSideApplyTracksOwnersAndReportsConflicts) {
                               "data:\n  mode: fast\n");
   EXPECT_THAT(NsOk({"apply", "--server-side", "-f", file}),
               HasSubstr("configmap/settings serverside-applied"));
-  EXPECT_THAT(NsOut({"get", "cm", "settings", "-o", "yaml", "--show-managed-fields"}),
-              AllOf(HasSubstr("manager: kubectl"), HasSubstr("operation: Apply"),
-                    HasSubstr("f:mode: {}")));
+  EXPECT_THAT(
+      NsOut({"get", "cm", "settings", "-o", "yaml", "--show-managed-fields"}),
+      AllOf(HasSubstr("manager: kubectl"), HasSubstr("operation: Apply"), HasSubstr("f:mode: {}")));
   std::string other = Manifest("other.yaml",
                                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n"
                                "data:\n  mode: slow\n");
-  EXPECT_THAT(NsFails({"apply", "--server-side", "--field-manager=ops", "-f", other}),
-              AllOf(HasSubstr("Apply failed with 1 conflict: conflict with \"kubectl\": .data.mode"),
-                    HasSubstr("--force-conflicts")));
+  EXPECT_THAT(
+      NsFails({"apply", "--server-side", "--field-manager=ops", "-f", other}),
+      AllOf(HasSubstr("Apply failed with 1 conflict: conflict with \"kubectl\": .data.mode"),
+            HasSubstr("--force-conflicts")));
   NsOk({"apply", "--server-side", "--field-manager=ops", "--force-conflicts", "-f", other});
   EXPECT_EQ(Jsonpath("cm/settings", "{.data.mode}"), "slow");
 }
@@ -317,10 +319,10 @@ TEST_F(ManifestsTest, ExplainAnswersForBuiltinKinds) {
               AllOf(HasSubstr("FIELD: strategy <DeploymentStrategy>"),
                     HasSubstr("enum: Recreate, RollingUpdate")));
   for (const char* kind :
-       {"pods", "services", "configmaps", "persistentvolumeclaims", "deployments",
-        "statefulsets", "daemonsets", "jobs", "cronjobs", "ingresses", "networkpolicies",
-        "poddisruptionbudgets", "horizontalpodautoscalers", "roles", "clusterrolebindings",
-        "storageclasses", "priorityclasses", "customresourcedefinitions", "leases"}) {
+       {"pods", "services", "configmaps", "persistentvolumeclaims", "deployments", "statefulsets",
+        "daemonsets", "jobs", "cronjobs", "ingresses", "networkpolicies", "poddisruptionbudgets",
+        "horizontalpodautoscalers", "roles", "clusterrolebindings", "storageclasses",
+        "priorityclasses", "customresourcedefinitions", "leases"}) {
     EXPECT_THAT(Ok({"explain", kind}), HasSubstr("FIELDS:")) << kind;
   }
 }
@@ -331,9 +333,10 @@ TEST_F(ManifestsTest, DryRunCreateShowsUpstreamDefaults) {
   for (const char* line :
        {"  progressDeadlineSeconds: 600\n", "  replicas: 1\n", "  revisionHistoryLimit: 10\n",
         "      maxSurge: 25%\n", "      maxUnavailable: 25%\n", "    type: RollingUpdate\n",
-        "        imagePullPolicy: Always\n", "        terminationMessagePath: /dev/termination-log\n",
-        "      dnsPolicy: ClusterFirst\n", "      restartPolicy: Always\n",
-        "      schedulerName: default-scheduler\n", "      terminationGracePeriodSeconds: 30\n"}) {
+        "        imagePullPolicy: Always\n",
+        "        terminationMessagePath: /dev/termination-log\n", "      dnsPolicy: ClusterFirst\n",
+        "      restartPolicy: Always\n", "      schedulerName: default-scheduler\n",
+        "      terminationGracePeriodSeconds: 30\n"}) {
     EXPECT_THAT(out, HasSubstr(line));
   }
   EXPECT_THAT(NsFails({"get", "deployment", "x"}), HasSubstr("not found"));
@@ -381,25 +384,28 @@ TEST_F(ManifestsTest, CustomResourceDefinitionLifecycle) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_THAT(resources, ContainsRegex("widgets +wg +example.com/v1 +true +Widget"));
-  EXPECT_EQ(Out({"get", "crd", "widgets.example.com", "-o",
-                 "jsonpath={.status.conditions[*].type}"}),
-            "NamesAccepted Established");
+  EXPECT_EQ(
+      Out({"get", "crd", "widgets.example.com", "-o", "jsonpath={.status.conditions[*].type}"}),
+      "NamesAccepted Established");
 
   NsOk({"apply", "-f",
-        Manifest("w1.yaml", "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w1\n"
-                            "spec:\n  color: red\n")});
+        Manifest("w1.yaml",
+                 "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w1\n"
+                 "spec:\n  color: red\n")});
   EXPECT_THAT(NsOut({"get", "widgets"}), ContainsRegex("NAME +SIZE +COLOR\nw1 +3 +red\n"));
   EXPECT_THAT(NsFails({"apply", "-f",
-                       Manifest("w2.yaml", "apiVersion: example.com/v1\nkind: Widget\n"
-                                           "metadata:\n  name: w2\nspec:\n  size: 11\n"
-                                           "  color: green\n")}),
+                       Manifest("w2.yaml",
+                                "apiVersion: example.com/v1\nkind: Widget\n"
+                                "metadata:\n  name: w2\nspec:\n  size: 11\n"
+                                "  color: green\n")}),
               AllOf(HasSubstr("spec.color: Unsupported value: \"green\": supported values: "
                               "\"red\", \"blue\""),
                     HasSubstr("spec.size: Invalid value: 11: spec.size in body should be less "
                               "than or equal to 10")));
   EXPECT_THAT(NsFails({"apply", "-f",
-                       Manifest("w3.yaml", "apiVersion: example.com/v1\nkind: Widget\n"
-                                           "metadata:\n  name: w3\nspec:\n  shape: round\n")}),
+                       Manifest("w3.yaml",
+                                "apiVersion: example.com/v1\nkind: Widget\n"
+                                "metadata:\n  name: w3\nspec:\n  shape: round\n")}),
               HasSubstr("strict decoding error: unknown field \"spec.shape\""));
   EXPECT_THAT(Ok({"explain", "widgets.spec"}), HasSubstr("size\t<integer>"));
 

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "base/testing/free_port.h"
 #include "absl/status/statusor.h"
 #include "base/subprocess.h"
+#include "base/testing/free_port.h"
 
 namespace k1s::e2e {
 

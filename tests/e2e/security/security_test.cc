@@ -26,11 +26,14 @@ class SecurityTest : public KubectlTest {
   // kubectl flags that use it instead of the kubeconfig's admin identity.
   std::vector<std::string> CertificateUser(const std::string& user, const std::string& group) {
     std::string dir = files_.path();
-    auto made = server_->Sh(
-        "set -e; cd " + dir + "; openssl ecparam -name prime256v1 -genkey -noout -out u.key;"
-        " openssl req -new -key u.key -subj '/CN=" + user + "/O=" + group + "' -out u.csr;"
-        " openssl x509 -req -in u.csr -CA $TLS/client-ca.crt -CAkey $TLS/client-ca.key"
-        " -CAcreateserial -days 1 -out u.crt 2>&1");
+    auto made =
+        server_->Sh("set -e; cd " + dir +
+                    "; openssl ecparam -name prime256v1 -genkey -noout -out u.key;"
+                    " openssl req -new -key u.key -subj '/CN=" +
+                    user + "/O=" + group +
+                    "' -out u.csr;"
+                    " openssl x509 -req -in u.csr -CA $TLS/client-ca.crt -CAkey $TLS/client-ca.key"
+                    " -CAcreateserial -days 1 -out u.crt 2>&1");
     EXPECT_EQ(made.exit_code, 0) << made.output;
     return {"--kubeconfig=/dev/null", "--server=" + server_->url(),
             "--certificate-authority=" + Tls() + "/server-ca.crt",
@@ -68,8 +71,8 @@ TEST_F(SecurityTest, CertificateUserWithViewInOneNamespace) {
   EXPECT_THAT(whoami, HasSubstr("[devs system:authenticated]"));
 
   // view is aggregated from system:aggregate-to-view by the server: wait until it is filled.
-  for (int i = 0; i < 50 && Run(With(jane, {"auth", "can-i", "list", "pods", "-n", ns_}))
-                                    .output != "yes\n";
+  for (int i = 0;
+       i < 50 && Run(With(jane, {"auth", "can-i", "list", "pods", "-n", ns_})).output != "yes\n";
        ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -88,7 +91,8 @@ TEST_F(SecurityTest, CertificateUserWithViewInOneNamespace) {
                         "group \"\" at the cluster scope"));
 
   // With the right to create role bindings she still cannot grant more than she holds.
-  NsOk({"create", "role", "binder", "--verb=create", "--resource=rolebindings.rbac.authorization.k8s.io"});
+  NsOk({"create", "role", "binder", "--verb=create",
+        "--resource=rolebindings.rbac.authorization.k8s.io"});
   NsOk({"create", "rolebinding", "jane-binder", "--role=binder", "--user=jane"});
   EXPECT_THAT(Fails(With(jane, {"create", "rolebinding", "jane-admin", "--clusterrole=admin",
                                 "--user=jane", "-n", ns_})),
@@ -121,7 +125,8 @@ TEST_F(SecurityTest, ServiceAccountTokenWorksUntilTheAccountIsDeleted) {
   // TokenReview, as another component would check the token.
   std::string review = Manifest("review.yaml",
                                 "apiVersion: authentication.k8s.io/v1\nkind: TokenReview\n"
-                                "spec:\n  token: " + token + "\n");
+                                "spec:\n  token: " +
+                                    token + "\n");
   // kubectl validates kinds without a PATCH operation against OpenAPI v2, which k1s does not
   // serve (nor is it needed for anything else): skip client-side validation here.
   std::string reviewed = Out({"create", "--validate=false", "-f", review, "-o",
@@ -181,8 +186,10 @@ TEST_F(SecurityTest, SecretsAreEncryptedAtRestAndSurviveKeyRotation) {
   NsOk({"create", "secret", "generic", "vault", "--from-literal=password=CorrectHorseBattery42"});
   std::string db = server_->dir() + "/data/server/db/state.db";
   // Neither the tables (sqlite3) nor the raw files (WAL included) hold the plaintext.
-  auto dump = server_->Sh("sqlite3 " + db + " .dump 2>&1 | grep -c CorrectHorseBattery42; "
-                          "cat " + db + "* | grep -ac CorrectHorseBattery42");
+  auto dump = server_->Sh("sqlite3 " + db +
+                          " .dump 2>&1 | grep -c CorrectHorseBattery42; "
+                          "cat " +
+                          db + "* | grep -ac CorrectHorseBattery42");
   EXPECT_EQ(dump.output, "0\n0\n");
   auto encrypted = server_->Sh("cat " + db + "* | grep -ac 'k8s:enc:aesgcm:v1:'");
   EXPECT_NE(encrypted.output, "0\n") << encrypted.output;
