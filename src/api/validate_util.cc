@@ -452,13 +452,13 @@ void NotMoreThan100Percent(const json& value, std::string_view path, FieldErrors
 
 namespace {
 
-__int128 Pow10(int n) {
-  __int128 v = 1;
+absl::int128 Pow10(int n) {
+  absl::int128 v = 1;
   for (int i = 0; i < n; ++i) v *= 10;
   return v;
 }
 
-std::string Int128ToString(__int128 v) {
+std::string Int128ToString(absl::int128 v) {
   if (v == 0) return "0";
   bool negative = v < 0;
   if (negative) v = -v;
@@ -475,16 +475,16 @@ std::string Int128ToString(__int128 v) {
 enum class Format { kDecimalSI, kBinarySI, kDecimalExponent };
 
 // resource.Quantity.String() for a value in nano units.
-std::string Canonical(__int128 nanos, Format format) {
+std::string Canonical(absl::int128 nanos, Format format) {
   if (nanos == 0) return "0";
   std::string sign = nanos < 0 ? "-" : "";
-  __int128 abs = nanos < 0 ? -nanos : nanos;
-  const __int128 kNano = Pow10(9);
+  absl::int128 abs = nanos < 0 ? -nanos : nanos;
+  const absl::int128 kNano = Pow10(9);
   if (format == Format::kBinarySI) {
     if (abs % kNano != 0 || abs < 1024 * kNano) {
       format = Format::kDecimalSI;
     } else {
-      __int128 whole = abs / kNano;
+      absl::int128 whole = abs / kNano;
       static const char* kSuffixes[] = {"", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"};
       int k = 0;
       while (k < 6 && whole % 1024 == 0) {
@@ -496,7 +496,7 @@ std::string Canonical(__int128 nanos, Format format) {
   }
   // Largest exponent (a multiple of 3, at least -9) leaving an integer mantissa.
   int exponent = -9;
-  __int128 mantissa = abs;
+  absl::int128 mantissa = abs;
   while (exponent < 18 && mantissa % 1000 == 0) {
     mantissa /= 1000;
     exponent += 3;
@@ -571,7 +571,7 @@ std::optional<Quantity> ParseQuantity(const json& value) {
   }
   if (int_digits.size() > 30 || exp10 > 24 || exp10 < -30) return std::nullopt;
   // Value in nano units, rounding any remaining fraction up as upstream does.
-  __int128 mantissa = 0;
+  absl::int128 mantissa = 0;
   for (char c : int_digits) mantissa = mantissa * 10 + (c - '0');
   int scale = 0;  // mantissa * 10^-scale
   for (char c : frac_digits) {
@@ -580,11 +580,11 @@ std::optional<Quantity> ParseQuantity(const json& value) {
     ++scale;
   }
   int shift = 9 + exp10 - scale;  // nanos = mantissa * 10^shift
-  __int128 nanos = 0;
+  absl::int128 nanos = 0;
   if (shift >= 0) {
     nanos = mantissa * Pow10(shift);
   } else {
-    __int128 div = Pow10(-shift);
+    absl::int128 div = Pow10(-shift);
     nanos = mantissa / div + (mantissa % div != 0 ? 1 : 0);
   }
   for (int k = 0; k < exp1024; ++k) nanos *= 1024;

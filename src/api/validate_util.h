@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/numeric/int128.h"
 #include "api/validation.h"
 
 namespace k1s::api::validate {
@@ -121,7 +122,7 @@ void NotMoreThan100Percent(const nlohmann::json& value, std::string_view path, F
 
 // A parsed resource.Quantity: exact value in nano units and the canonical String().
 struct Quantity {
-  __int128 nanos = 0;
+  absl::int128 nanos = 0;
   std::string canonical;
   int Compare(const Quantity& other) const {
     return nanos < other.nanos ? -1 : nanos > other.nanos ? 1 : 0;

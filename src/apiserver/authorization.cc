@@ -1,10 +1,15 @@
 #include "apiserver/authorization.h"
 
+#include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
+
+#include "absl/synchronization/mutex.h"
 
 #include "api/errors.h"
 #include "api/field_selector.h"
 #include "auth/forbidden.h"
+#include "base/strings.h"
 
 namespace k1s::apiserver {
 namespace {
@@ -15,16 +20,19 @@ constexpr char kRbacGroup[] = "rbac.authorization.k8s.io";
 
 }  // namespace
 
-// Roles, bindings and a node's pods as the authorizers read them: the watch cache.
+// Roles, bindings and a node's pods as the authorizers read them: the watch cache. Every
+// decision walks all cluster role bindings (and a namespace's role bindings), so their parsed
+// form is kept until the cache applies a newer revision.
 class Authorizer::Sources final : public auth::RbacSource, public auth::NodeGraphSource {
  public:
   explicit Sources(const ClusterReader& reader) : reader_(reader) {}
 
   std::vector<json> ClusterRoleBindings() override {
-    return reader_.List(kRbacGroup, "ClusterRoleBinding");
+    return Parsed("", [&] { return reader_.List(kRbacGroup, "ClusterRoleBinding"); });
   }
   std::vector<json> RoleBindings(std::string_view namespace_name) override {
-    return reader_.List(kRbacGroup, "RoleBinding", namespace_name);
+    return Parsed(base::StrCat("ns/", namespace_name),
+                  [&] { return reader_.List(kRbacGroup, "RoleBinding", namespace_name); });
   }
   std::optional<json> ClusterRole(std::string_view name) override {
     return reader_.Get(kRbacGroup, "ClusterRole", "", name);
@@ -44,7 +52,30 @@ class Authorizer::Sources final : public auth::RbacSource, public auth::NodeGrap
   }
 
  private:
+  struct Snapshot {
+    int64_t revision = -1;
+    std::vector<json> objects;
+  };
+  // The objects `list` returns, parsed at most once per cache revision.
+  std::vector<json> Parsed(const std::string& key, const std::function<std::vector<json>()>& list) {
+    // Read the revision first: a list taken after it is at least that new.
+    const int64_t revision = reader_.revision();
+    {
+      absl::MutexLock lock(&mu_);
+      auto found = snapshots_.find(key);
+      if (found != snapshots_.end() && found->second.revision == revision) {
+        return found->second.objects;
+      }
+    }
+    std::vector<json> objects = list();
+    absl::MutexLock lock(&mu_);
+    snapshots_[key] = Snapshot{revision, objects};
+    return objects;
+  }
+
   const ClusterReader& reader_;
+  absl::Mutex mu_;
+  std::map<std::string, Snapshot> snapshots_ ABSL_GUARDED_BY(mu_);
 };
 
 Authorizer::Authorizer(const ClusterReader& reader)

@@ -33,6 +33,9 @@ class ClusterReader {
   std::vector<nlohmann::json> ListResource(std::string_view group, std::string_view resource,
                                            std::string_view namespace_name) const;
 
+  // The datastore revision the cache has applied: what is read here is at least this new.
+  int64_t revision() const { return cache_.revision(); }
+
   ResourceHandler& resources() const { return resources_; }
 
  private:
