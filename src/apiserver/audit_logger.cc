@@ -1,6 +1,7 @@
 #include "apiserver/audit_logger.h"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "audit/event.h"
 #include "base/files.h"
@@ -61,6 +62,14 @@ void AuditLogger::Record(const http::Request& request, const auth::Attributes& a
     ref.resource = attributes.resource;
     ref.namespace_name = attributes.namespace_name;
     ref.name = attributes.name;
+    if (ref.name.empty() && attributes.verb == "create" && !request.body.empty() &&
+        request.body.front() == '{') {
+      // Upstream names the created object, which only its body carries.
+      nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
+      if (body.is_object() && body.contains("metadata") && body["metadata"].is_object()) {
+        ref.name = body["metadata"].value("name", "");
+      }
+    }
     ref.api_group = attributes.api_group;
     ref.api_version = attributes.api_version;
     ref.subresource = attributes.subresource;
