@@ -6,6 +6,7 @@
 //
 // The Registry calls the chain for writes that came from a user request (WriteOptions carry an
 // AdmissionContext); the server's own bookkeeping writes skip it. Plugins must be thread-safe.
+#include <map>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
@@ -30,6 +31,8 @@ struct AdmissionRequest {
   const nlohmann::json* old_object = nullptr;  // updates and deletes
   bool dry_run = false;
   std::vector<std::string>* warnings = nullptr;  // never null
+  // Annotations for the request's audit event (PodSecurity's audit mode); may be null.
+  std::map<std::string, std::string>* audit_annotations = nullptr;
 };
 
 class AdmissionPlugin {
@@ -64,6 +67,7 @@ struct AdmissionContext {
   const AdmissionChain* chain = nullptr;
   auth::UserInfo user{};
   std::vector<std::string>* warnings = nullptr;
+  std::map<std::string, std::string>* audit_annotations = nullptr;
 };
 
 // Cluster-wide admission settings (k1s server flags).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <tuple>
 
@@ -155,7 +156,8 @@ class ApiServer::Impl {
   // Unauthenticated error for credentials that do not check out.
   absl::StatusOr<std::optional<auth::UserInfo>> Authenticate(const http::Request& request) const;
   void Route(const RequestInfo& info, const auth::UserInfo& user, const http::Request& request,
-             const std::shared_ptr<http::ResponseWriter>& writer, int32_t* code);
+             const std::shared_ptr<http::ResponseWriter>& writer, int32_t* code,
+             std::map<std::string, std::string>* audit_annotations);
   bool ServeOidcDiscovery(std::string_view path, http::ResponseWriter& writer);
   void ServeHealth(std::string_view path, const http::Request& request,
                    http::ResponseWriter& writer, int32_t* code);
@@ -286,6 +288,7 @@ void ApiServer::Impl::Handle(http::Request request, std::shared_ptr<http::Respon
   auth::Attributes attributes =
       RequestAttributes(user, info, request.path, request.Query("fieldSelector").value_or(""));
   bool allowed = false;
+  std::map<std::string, std::string> audit_annotations;
   if (code == 200) {
     // Health and version are public, as upstream's system:public-info-viewer grants them.
     absl::Status authorized = is_public ? absl::OkStatus() : authorizer_->Check(attributes);
@@ -294,11 +297,12 @@ void ApiServer::Impl::Handle(http::Request request, std::shared_ptr<http::Respon
       code = api::ToHttpError(authorized).code;
       RespondError(*writer, authorized);
     } else {
-      Route(info, user, request, writer, &code);
+      Route(info, user, request, writer, &code, &audit_annotations);
     }
   }
   if (audit_ != nullptr) {
-    audit_->Record(request, attributes, allowed, code, received_unix_nanos, clock_.NowUnixNanos());
+    audit_->Record(request, attributes, allowed, code, received_unix_nanos, clock_.NowUnixNanos(),
+                   audit_annotations);
   }
   if (info.verb == "watch") return;  // a watch's duration is its whole life: not a latency
   double seconds =
@@ -382,14 +386,15 @@ bool ApiServer::Impl::ServeOidcDiscovery(std::string_view path, http::ResponseWr
 
 void ApiServer::Impl::Route(const RequestInfo& info, const auth::UserInfo& user,
                             const http::Request& request,
-                            const std::shared_ptr<http::ResponseWriter>& writer, int32_t* code) {
+                            const std::shared_ptr<http::ResponseWriter>& writer, int32_t* code,
+                            std::map<std::string, std::string>* audit_annotations) {
   const std::string& path = request.path;
   if (Reviews::Handles(info)) {
     *code = reviews_->Serve(info, user, request, *writer);
     return;
   }
   if (info.is_resource_request) {
-    *code = resources_->Serve(info, user, request, writer);
+    *code = resources_->Serve(info, user, request, writer, audit_annotations);
     return;
   }
   for (const auto& [prefix, handler] : path_handlers_) {

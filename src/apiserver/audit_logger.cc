@@ -35,7 +35,8 @@ absl::StatusOr<std::unique_ptr<AuditLogger>> AuditLogger::Open(const AuditOption
 
 void AuditLogger::Record(const http::Request& request, const auth::Attributes& attributes,
                          bool allowed, int32_t code, int64_t received_unix_nanos,
-                         int64_t done_unix_nanos) {
+                         int64_t done_unix_nanos,
+                         const std::map<std::string, std::string>& annotations) {
   audit::Policy::Decision decision = policy_.Evaluate(attributes);
   if (decision.level == audit::Level::kNone) return;
   audit::Event event;
@@ -85,6 +86,7 @@ void AuditLogger::Record(const http::Request& request, const auth::Attributes& a
   }
   event.request_received_unix_nanos = received_unix_nanos;
   event.stage_unix_nanos = done_unix_nanos;
+  event.annotations = annotations;
   event.annotations["authorization.k8s.io/decision"] = allowed ? "allow" : "forbid";
   writer_->Write(audit::EventJsonLine(event));
 }

@@ -3,6 +3,7 @@
 // when they start, as ResponseStarted), at the level the policy chooses, written as a JSON line
 // to a size- and age-rotated file. Off unless --audit-log-path is set. Thread-safe.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -28,8 +29,10 @@ class AuditLogger {
   static absl::StatusOr<std::unique_ptr<AuditLogger>> Open(const AuditOptions& options);
 
   // Records one request; `allowed` is the authorization decision, `code` the HTTP status sent.
+  // `annotations` (e.g. PodSecurity's audit findings) are added to the event's own.
   void Record(const http::Request& request, const auth::Attributes& attributes, bool allowed,
-              int32_t code, int64_t received_unix_nanos, int64_t done_unix_nanos);
+              int32_t code, int64_t received_unix_nanos, int64_t done_unix_nanos,
+              const std::map<std::string, std::string>& annotations);
   void Flush();
 
  private:

@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/synchronization/mutex.h"
-
 #include "api/errors.h"
 #include "api/field_selector.h"
 #include "auth/forbidden.h"

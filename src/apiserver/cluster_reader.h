@@ -35,6 +35,8 @@ class ClusterReader {
 
   // The datastore revision the cache has applied: what is read here is at least this new.
   int64_t revision() const { return cache_.revision(); }
+  // Waits until reads here reflect every write acknowledged so far (a consistent read).
+  absl::Status WaitUntilFresh() const { return cache_.WaitUntilFresh(absl::Seconds(5)).status(); }
 
   ResourceHandler& resources() const { return resources_; }
 

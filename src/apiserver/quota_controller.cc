@@ -31,7 +31,20 @@ absl::Status QuotaController::Start() {
     if (event.object == nullptr || event.object->namespace_name.empty()) return std::nullopt;
     return event.object->namespace_name;
   };
-  worker_->Watch(*resources_.FindType("", "ResourceQuota"), by_namespace);
+  // Only new quotas and changed limits: a status.used change is admission's own charge, and a
+  // recount then could miss the object admission is about to store (upstream waits the same).
+  worker_->Watch(*resources_.FindType("", "ResourceQuota"),
+                 [by_namespace](const CacheEvent& event) -> std::optional<std::string> {
+                   if (event.type == EventType::kDeleted || event.object == nullptr) {
+                     return std::nullopt;
+                   }
+                   json quota = json::parse(event.object->json);
+                   json hard = quota.value("spec", json::object()).value("hard", json::object());
+                   json synced =
+                       quota.value("status", json::object()).value("hard", json::object());
+                   if (event.type != EventType::kAdded && hard == synced) return std::nullopt;
+                   return by_namespace(event);
+                 });
   for (const char* kind : kCountedKinds) {
     // Creates were charged by admission; deletes and updates (a pod finishing) change usage.
     worker_->Watch(*resources_.FindType("", kind),

@@ -1,8 +1,9 @@
 #pragma once
 // Keeps ResourceQuota status true (upstream's resourcequota controller): status.hard follows
-// spec.hard and status.used is recounted from the namespace's objects whenever a quota changes
-// or a counted object is deleted or changed, which also returns what admission charged for
-// writes that then failed. Runs on its own thread ("quota"); see CacheWorker.
+// spec.hard and status.used is recounted from the namespace's objects when a quota is new or
+// its limits change, and when a counted object is deleted or changed, which also returns what
+// admission charged for writes that then failed. Runs on its own thread ("quota"); see
+// CacheWorker.
 #include <memory>
 #include <string>
 

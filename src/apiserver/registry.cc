@@ -582,6 +582,7 @@ absl::Status Registry::RunAdmission(bool mutate, AdmissionOperation operation, j
   request.old_object = old;
   request.dry_run = options.dry_run;
   request.warnings = admission->warnings;
+  request.audit_annotations = admission->audit_annotations;
   return mutate ? admission->chain->Admit(request, object)
                 : admission->chain->Validate(request, object);
 }

@@ -523,11 +523,13 @@ absl::Status ResourceHandler::CheckNamespace(const api::ResourceType& type, std:
 
 int32_t ResourceHandler::Serve(const RequestInfo& info, const auth::UserInfo& user,
                                const http::Request& request,
-                               const std::shared_ptr<http::ResponseWriter>& writer) {
+                               const std::shared_ptr<http::ResponseWriter>& writer,
+                               std::map<std::string, std::string>* audit_annotations) {
   Call call{info, request, writer, nullptr, nullptr, Negotiated{}, 200};
   call.admission.chain = admission_;
   call.admission.user = user;
   call.admission.warnings = &call.warnings;
+  call.admission.audit_annotations = audit_annotations;
   absl::Status status;
   try {
     status = Dispatch(call);

@@ -38,8 +38,10 @@ class ResourceHandler {
   ~ResourceHandler();
 
   // Answers one resource request; returns the HTTP status sent (200 for a started watch).
+  // `audit_annotations` (may be null) receives what admission wants in the audit event.
   int32_t Serve(const RequestInfo& info, const auth::UserInfo& user, const http::Request& request,
-                const std::shared_ptr<http::ResponseWriter>& writer);
+                const std::shared_ptr<http::ResponseWriter>& writer,
+                std::map<std::string, std::string>* audit_annotations = nullptr);
   // The admission plugins user writes pass (none until set; set once before serving).
   void set_admission(const AdmissionChain* chain) { admission_ = chain; }
 

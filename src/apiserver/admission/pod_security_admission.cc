@@ -9,6 +9,7 @@
 #include "admission/pod_security.h"
 #include "api/errors.h"
 #include "apiserver/admission_plugins.h"
+#include "base/strings.h"
 
 namespace k1s::apiserver {
 namespace {
@@ -48,6 +49,7 @@ class PodSecurity : public AdmissionPlugin {
         admission::PodTemplateOf(type.group, type.kind, object);
     if (!tmpl) return absl::OkStatus();
     admission::NamespacePolicy policy = PolicyOf(request.namespace_name);
+    Audit(request, policy.audit, tmpl->first, tmpl->second);
     Warn(request, policy.warn, tmpl->first, tmpl->second);
     return absl::OkStatus();
   }
@@ -68,6 +70,20 @@ class PodSecurity : public AdmissionPlugin {
     }
   }
 
+  // Audit mode: the violations go into the request's audit event, as upstream annotates it.
+  static void Audit(const AdmissionRequest& request, const LevelVersion& level,
+                    const json& metadata, const json& spec) {
+    if (request.audit_annotations == nullptr || level.level == PodSecurityLevel::kPrivileged) {
+      return;
+    }
+    std::vector<admission::Violation> violations = admission::CheckPod(level, metadata, spec);
+    if (!violations.empty()) {
+      (*request.audit_annotations)[base::StrCat(admission::kAuditAnnotationPrefix,
+                                                admission::kAuditViolationsAnnotation)] =
+          admission::WarningMessage(level, violations);
+    }
+  }
+
   absl::Status ValidatePod(const AdmissionRequest& request, const json& pod) const {
     if (admission::IsIgnoredPodSubresource(request.subresource)) return absl::OkStatus();
     const json& spec = pod.value("spec", json::object());
@@ -78,6 +94,12 @@ class PodSecurity : public AdmissionPlugin {
     }
     admission::NamespacePolicy policy = PolicyOf(request.namespace_name);
     const json& metadata = pod.value("metadata", json::object());
+    if (request.audit_annotations != nullptr) {
+      (*request.audit_annotations)[base::StrCat(admission::kAuditAnnotationPrefix,
+                                                admission::kEnforcePolicyAnnotation)] =
+          admission::FormatLevelVersion(policy.enforce);
+    }
+    Audit(request, policy.audit, metadata, spec);
     if (policy.enforce.level != PodSecurityLevel::kPrivileged) {
       std::vector<admission::Violation> violations =
           admission::CheckPod(policy.enforce, metadata, spec);

@@ -72,7 +72,12 @@ class ResourceQuota : public AdmissionPlugin {
     // Quota usage written by another request moves under us: recheck on a conflict.
     constexpr int32_t kAttempts = 5;
     absl::Status last = absl::OkStatus();
+    if (reader_.List("", "ResourceQuota", request.namespace_name).empty()) {
+      return absl::OkStatus();
+    }
     for (int32_t attempt = 0; attempt < kAttempts; ++attempt) {
+      // Charges of concurrent requests must be seen: read the quotas as of now.
+      if (absl::Status fresh = reader_.WaitUntilFresh(); !fresh.ok()) return fresh;
       std::vector<json> quotas = reader_.List("", "ResourceQuota", request.namespace_name);
       if (quotas.empty()) return absl::OkStatus();
       quota::QuotaCheck check = quota::CheckQuotas(

@@ -223,8 +223,9 @@ spec:
   ASSERT_EQ(hard, "2");
 
   NsOut({"run", "first", "--image=registry.k8s.io/pause:3.10"});
-  EXPECT_EQ(Jsonpath("pod/first", "{.spec.containers[0].resources.requests.cpu} "
-                                  "{.spec.containers[0].resources.limits.memory}"),
+  EXPECT_EQ(Jsonpath("pod/first",
+                     "{.spec.containers[0].resources.requests.cpu} "
+                     "{.spec.containers[0].resources.limits.memory}"),
             "100m 128Mi");
   EXPECT_EQ(Jsonpath("pod/first", "{.metadata.annotations.kubernetes\\.io/limit-ranger}"),
             "LimitRanger plugin set: cpu, memory request for container first; cpu, memory "
@@ -284,14 +285,20 @@ TEST_F(SecurityTest, AnonymousRequestsAndOidcDiscovery) {
 }
 
 TEST_F(SecurityTest, AuditLogRecordsRequests) {
-  NsOk({"apply", "-f", Manifest("audited.yaml",
-                                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: audited\n")});
-  std::string log =
-      WaitForFile(AuditLogPath(), "\"verb\":\"create\".*\"name\":\"audited\"");
+  NsOk({"apply", "-f",
+        Manifest("audited.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: audited\n")});
+  std::string log = WaitForFile(AuditLogPath(), "\"verb\":\"create\".*\"name\":\"audited\"");
   EXPECT_THAT(log, HasSubstr("\"apiVersion\":\"audit.k8s.io/v1\""));
   EXPECT_THAT(log, HasSubstr("\"level\":\"Metadata\""));
   EXPECT_THAT(log, HasSubstr("\"username\":\"system:admin\""));
   EXPECT_THAT(log, Not(HasSubstr("\"requestObject\"")));  // Metadata level keeps no bodies
+
+  // PodSecurity's audit mode (restricted by default) annotates the pod's create event.
+  NsOut({"run", "audited-pod", "--image=registry.k8s.io/pause:3.10"});
+  log = WaitForFile(AuditLogPath(), "pod-security.kubernetes.io/audit-violations");
+  EXPECT_THAT(log, HasSubstr("\"pod-security.kubernetes.io/enforce-policy\":\"baseline:latest\""));
+  EXPECT_THAT(log, HasSubstr("\"pod-security.kubernetes.io/audit-violations\":\"would violate "
+                             "PodSecurity \\\"restricted:latest\\\": allowPrivilegeEscalation"));
 }
 
 TEST_F(SecurityTest, CisStyleChecksPass) {
