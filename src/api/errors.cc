@@ -210,6 +210,18 @@ HttpError ToHttpError(const absl::Status& status) {
   return {code, std::string(*made.GetPayload(kPayloadUrl))};
 }
 
+absl::Status StatusFromHttp(int32_t code, std::string_view body) {
+  nlohmann::json parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_object() || parsed.value("kind", "") != "Status") {
+    std::string text(body.substr(0, 1024));
+    return MakeError(code, "", text.empty() ? absl::StrCat("HTTP ", code) : text);
+  }
+  std::string message = parsed.value("message", "");
+  absl::Status status(CodeFor(code, parsed.value("reason", "")), message);
+  status.SetPayload(kPayloadUrl, absl::Cord(std::string(body)));
+  return status;
+}
+
 std::string ErrorReason(const absl::Status& status) {
   if (auto payload = status.GetPayload(kPayloadUrl)) {
     try {

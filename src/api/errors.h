@@ -70,6 +70,9 @@ struct HttpError {
   std::string body;  // metav1.Status JSON
 };
 HttpError ToHttpError(const absl::Status& status);
+// The reverse, for clients: the absl::Status of an HTTP error answer (`body` a metav1.Status, or
+// any text), so IsNotFound/IsConflict/ErrorReason work on what a server sent.
+absl::Status StatusFromHttp(int32_t code, std::string_view body);
 
 // The metav1.Status reason ("NotFound", "Conflict", ...) of an error made here; "" otherwise.
 std::string ErrorReason(const absl::Status& status);

@@ -11,6 +11,8 @@
 #include "base/lifecycle.h"
 #include "base/logging.h"
 #include "base/stop_signal.h"
+#include "client/in_process_transport.h"
+#include "controllers/manager/controller_manager.h"
 #include "pki/host_addresses.h"
 #include "pki/kubeconfig.h"
 #include "pki/server_pki.h"
@@ -73,6 +75,19 @@ class KubeconfigWriter final : public base::Component {
   mode_t mode_;
   pki::Kubeconfig config_;
 };
+
+// Transports into the apiserver's handler chain for in-process clients acting as `user`.
+controllers::TransportFactory InProcessTransports(
+    std::shared_ptr<apiserver::ApiServer*> api_server) {
+  return [api_server](const std::string& user, const std::vector<std::string>& groups) {
+    http::Handler handler = [api_server](http::Request request,
+                                         std::shared_ptr<http::ResponseWriter> writer) {
+      (*api_server)->Handle(std::move(request), std::move(writer));
+    };
+    return std::make_shared<client::InProcessTransport>(std::move(handler),
+                                                        client::InProcessIdentity{user, groups});
+  };
+}
 
 bool IsLoopback(const std::string& address) {
   return absl::StartsWith(address, "127.") || address == "::1";
@@ -150,12 +165,14 @@ absl::Status RunServer(const ServerConfig& config) {
                                               config.audit_log_maxsize};
   // Owned here so the encrypting layer outlives the apiserver that stores through it.
   auto encryption = std::make_shared<std::unique_ptr<SecretsEncryption>>();
+  // Set once the apiserver exists: in-process clients (controllers) enter through its handler.
+  auto api_server = std::make_shared<apiserver::ApiServer*>(nullptr);
   const bool encrypt = config.secrets_encryption;
   const std::filesystem::path data_dir = config.data_dir;
   runner.Add(std::make_unique<DeferredComponent>(
       "apiserver",
-      [store, api_options, encryption, encrypt,
-       data_dir]() -> absl::StatusOr<std::unique_ptr<base::Component>> {
+      [store, api_options, encryption, encrypt, data_dir,
+       api_server]() -> absl::StatusOr<std::unique_ptr<base::Component>> {
         Backend* backend = &store->backend();
         if (encrypt) {
           absl::StatusOr<std::unique_ptr<SecretsEncryption>> opened =
@@ -169,6 +186,7 @@ absl::Status RunServer(const ServerConfig& config) {
         }
         auto server =
             std::make_unique<apiserver::ApiServer>(api_options, *backend, base::RealClock());
+        *api_server = server.get();
         if (*encryption != nullptr) {
           SecretsEncryption* handler = encryption->get();
           server->AddPathHandler(
@@ -179,6 +197,15 @@ absl::Status RunServer(const ServerConfig& config) {
         }
         return std::unique_ptr<base::Component>(std::move(server));
       }));
+
+  if (!config.disable_controller_manager) {
+    controllers::ControllerManagerOptions manager_options;
+    manager_options.cluster_cidr = config.cluster_cidr;
+    manager_options.disabled = config.disable_controllers;
+    runner.Add(std::make_unique<controllers::ControllerManager>(InProcessTransports(api_server),
+                                                                manager_options,
+                                                                base::RealClock()));
+  }
 
   absl::StatusOr<pki::Kubeconfig> kubeconfig = pki::KubeconfigFromFiles(
       absl::StrCat("https://127.0.0.1:", config.https_listen_port), files.server_ca_cert,

@@ -27,6 +27,9 @@ struct ServerConfig {
   std::string cluster_domain = "cluster.local";
   std::vector<std::string> disable;
   bool disable_agent = false;
+  bool disable_controller_manager = false;
+  // Controllers not to run, by name (e.g. "cronjob"); see `k1s server --help`.
+  std::vector<std::string> disable_controllers;
   std::string datastore_listen;  // also serve the etcd API here ("" = off)
   bool anonymous_auth = false;
   std::string service_account_issuer = "https://kubernetes.default.svc.cluster.local";

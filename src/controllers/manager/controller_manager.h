@@ -1,0 +1,58 @@
+#pragma once
+// The controller manager: every controller of src/controllers as threads of one component, the
+// way kube-controller-manager runs them. It campaigns for the kube-system/kube-controller-manager
+// Lease first, so with several servers only the leader runs controllers; losing the Lease stops
+// the process (systemd restarts it), as upstream exits.
+//
+// Clients: the shared informers read as system:kube-controller-manager; each controller writes
+// as its own service account (system:serviceaccount:kube-system:<name>), so the default RBAC
+// policy's system:controller:* roles apply to it.
+//
+// Start returns once the manager campaigns; controllers start when it leads. Thread-safe.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "base/clock.h"
+#include "base/lifecycle.h"
+#include "client/transport.h"
+
+namespace k1s::controllers {
+
+struct ControllerManagerOptions {
+  // Controllers not to run, by name ("deployment", "garbage-collector", ...).
+  std::vector<std::string> disabled;
+  // This candidate's identity in the Lease ("<hostname>_<random>" when empty).
+  std::string identity;
+  std::string cluster_cidr = "10.42.0.0/16";
+  int32_t node_cidr_mask_size = 24;
+  int32_t workers = 2;
+  std::chrono::milliseconds resync = std::chrono::minutes(10);
+};
+
+// Makes the transport a client with the given identity uses (in-process on a server).
+using TransportFactory = std::function<std::shared_ptr<client::Transport>(
+    const std::string& user, const std::vector<std::string>& groups)>;
+
+class ControllerManager : public base::Component {
+ public:
+  ControllerManager(TransportFactory transports, ControllerManagerOptions options,
+                    base::Clock& clock);
+  ~ControllerManager() override;
+
+  std::string_view Name() const override { return "controller-manager"; }
+  absl::Status Start(base::StopSignal& stop) override;
+  void Stop() override;
+
+  // Names of every controller this build has, in start order.
+  static std::vector<std::string> KnownControllers();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace k1s::controllers
