@@ -26,7 +26,6 @@
 #include "apiserver/discovery.h"
 #include "apiserver/media_types.h"
 #include "apiserver/metrics.h"
-#include "apiserver/namespace_finalizer.h"
 #include "apiserver/openapi.h"
 #include "apiserver/quota_controller.h"
 #include "apiserver/range_allocator.h"
@@ -133,7 +132,6 @@ class ApiServer::Impl {
   std::shared_ptr<const Discovery> discovery_ ABSL_GUARDED_BY(documents_mu_);
   std::unique_ptr<CrdController> crd_controller_;
   std::unique_ptr<OpenApi> openapi_;
-  std::unique_ptr<NamespaceFinalizer> namespace_finalizer_;
   std::unique_ptr<ClusterReader> reader_;
   std::unique_ptr<pki::JwtSigner> signer_;
   std::unique_ptr<pki::JwtVerifier> verifier_;
@@ -216,8 +214,6 @@ absl::Status ApiServer::Impl::Start(base::StopSignal& stop) {
     return absl::Status(status.code(), base::StrCat("default RBAC policy: ", status.message()));
   }
   bootstrapped_ = true;
-  namespace_finalizer_ = std::make_unique<NamespaceFinalizer>(*resources_, *cache_, types_);
-  if (absl::Status status = namespace_finalizer_->Start(); !status.ok()) return status;
   service_accounts_ = std::make_unique<ServiceAccountsController>(*resources_, *cache_, *tokens_,
                                                                   options_.server_ca_pem);
   if (absl::Status status = service_accounts_->Start(); !status.ok()) return status;
@@ -248,7 +244,6 @@ absl::Status ApiServer::Impl::Start(base::StopSignal& stop) {
 void ApiServer::Impl::Stop() {
   // The HTTP server ends every watch stream first, so no watcher outlives the cache.
   if (server_ != nullptr) server_->Stop();
-  if (namespace_finalizer_ != nullptr) namespace_finalizer_->Stop();
   if (service_accounts_ != nullptr) service_accounts_->Stop();
   if (role_aggregator_ != nullptr) role_aggregator_->Stop();
   if (quota_controller_ != nullptr) quota_controller_->Stop();
@@ -454,7 +449,6 @@ void ApiServer::Impl::ServeHealth(std::string_view path, const http::Request& re
   }
   checks.push_back({"poststarthook/start-apiserver-watch-cache", cache_ != nullptr});
   checks.push_back({"poststarthook/bootstrap-controller", bootstrapped_.load()});
-  checks.push_back({"poststarthook/start-namespace-finalizer", namespace_finalizer_ != nullptr});
   if (segments.size() > 1) {
     // /readyz/etcd: just that check.
     std::string wanted = absl::StrJoin(segments.begin() + 1, segments.end(), "/");

@@ -90,6 +90,17 @@ std::string MetadataField(const json& object, const char* field) {
   return it != metadata->end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+std::string DeleteBody(const DeleteOptions& options) {
+  json body = {{"kind", "DeleteOptions"}, {"apiVersion", "v1"}};
+  if (options.propagation_policy) body["propagationPolicy"] = *options.propagation_policy;
+  if (options.grace_period_seconds) body["gracePeriodSeconds"] = *options.grace_period_seconds;
+  if (options.precondition_uid) body["preconditions"]["uid"] = *options.precondition_uid;
+  if (options.precondition_resource_version) {
+    body["preconditions"]["resourceVersion"] = *options.precondition_resource_version;
+  }
+  return body.dump();
+}
+
 }  // namespace
 
 Client::Client(std::shared_ptr<Transport> transport, std::string field_manager)
@@ -135,24 +146,19 @@ absl::StatusOr<json> Client::Create(const Resource& resource, std::string_view n
 }
 
 absl::StatusOr<json> Client::Update(const Resource& resource, const json& object,
-                                    const WriteOptions& options) {
-  json body = object;
-  body["apiVersion"] = resource.ApiVersion();
-  body["kind"] = resource.kind;
-  return Send({"PUT",
-               resource.Path(MetadataField(object, "namespace"), MetadataField(object, "name")),
-               WriteQuery(options, field_manager_), body.dump(), "application/json"});
-}
-
-absl::StatusOr<json> Client::UpdateStatus(const Resource& resource, const json& object,
-                                          const WriteOptions& options) {
+                                    const WriteOptions& options, std::string_view subresource) {
   json body = object;
   body["apiVersion"] = resource.ApiVersion();
   body["kind"] = resource.kind;
   return Send({"PUT",
                resource.Path(MetadataField(object, "namespace"), MetadataField(object, "name"),
-                             "status"),
+                             subresource),
                WriteQuery(options, field_manager_), body.dump(), "application/json"});
+}
+
+absl::StatusOr<json> Client::UpdateStatus(const Resource& resource, const json& object,
+                                          const WriteOptions& options) {
+  return Update(resource, object, options, "status");
 }
 
 absl::StatusOr<json> Client::Patch(const Resource& resource, std::string_view namespace_name,
@@ -165,14 +171,16 @@ absl::StatusOr<json> Client::Patch(const Resource& resource, std::string_view na
 
 absl::Status Client::Delete(const Resource& resource, std::string_view namespace_name,
                             std::string_view name, const DeleteOptions& options) {
-  json body = {{"kind", "DeleteOptions"}, {"apiVersion", "v1"}};
-  if (options.propagation_policy) body["propagationPolicy"] = *options.propagation_policy;
-  if (options.grace_period_seconds) body["gracePeriodSeconds"] = *options.grace_period_seconds;
-  if (options.precondition_uid) body["preconditions"]["uid"] = *options.precondition_uid;
-  if (options.precondition_resource_version) {
-    body["preconditions"]["resourceVersion"] = *options.precondition_resource_version;
-  }
-  return Send({"DELETE", resource.Path(namespace_name, name), "", body.dump(), "application/json"})
+  return Send({"DELETE", resource.Path(namespace_name, name), "", DeleteBody(options),
+               "application/json"})
+      .status();
+}
+
+absl::Status Client::DeleteCollection(const Resource& resource, std::string_view namespace_name,
+                                      const ListOptions& selection,
+                                      const DeleteOptions& options) {
+  return Send({"DELETE", resource.Path(namespace_name), ListQuery(selection, false),
+               DeleteBody(options), "application/json"})
       .status();
 }
 

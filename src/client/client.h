@@ -62,9 +62,10 @@ class Client {
                                         std::string_view name_for_subresource = "",
                                         std::string_view subresource = "");
   // PUT of the object at its metadata.namespace/name (resourceVersion guards it: a stale one
-  // gives Conflict).
+  // gives Conflict); `subresource` for PUTs such as namespaces/finalize.
   absl::StatusOr<nlohmann::json> Update(const Resource& resource, const nlohmann::json& object,
-                                        const WriteOptions& options = {});
+                                        const WriteOptions& options = {},
+                                        std::string_view subresource = "");
   absl::StatusOr<nlohmann::json> UpdateStatus(const Resource& resource,
                                               const nlohmann::json& object,
                                               const WriteOptions& options = {});
@@ -74,6 +75,10 @@ class Client {
                                        const WriteOptions& options = {});
   absl::Status Delete(const Resource& resource, std::string_view namespace_name,
                       std::string_view name, const DeleteOptions& options = {});
+  // Deletes every object of the collection in `namespace_name` that `selection` matches.
+  absl::Status DeleteCollection(const Resource& resource, std::string_view namespace_name,
+                                const ListOptions& selection = {},
+                                const DeleteOptions& options = {});
   // Opens a watch on a collection ("" namespace = all). Events are the raw JSON lines.
   absl::StatusOr<std::unique_ptr<WatchStream>> Watch(const Resource& resource,
                                                      std::string_view namespace_name,

@@ -1,10 +1,12 @@
 #pragma once
 // Events as upstream's client-go record package writes them (core/v1 Events): a recorder per
 // component (source.component "deployment-controller", "default-scheduler", "kubelet" with
-// source.host), events named "<object>.<hex nanos>", and aggregation: the same object, type,
-// reason, message and source within 10 minutes becomes one Event whose count and lastTimestamp
-// grow (a PATCH) instead of a new object. A per-object token bucket (burst 25, one more every
-// 5 minutes) drops floods, as upstream's spam filter does.
+// source.host), events named "<object>.<hex nanos>", and its correlator: a repeat of an identical
+// event (same object, type, reason, message and source) still in the cache becomes a PATCH of
+// count and lastTimestamp instead of a new object; more than 10 similar events (differing only in
+// message) within 10 minutes are combined into one "(combined from similar events): ..." Event.
+// A per-object token bucket (burst 25, one more every 5 minutes) drops floods, as upstream's spam
+// filter does.
 //
 // Recording never blocks the caller: events go to the broadcaster's queue and one background
 // thread writes them; a full queue (1000) drops the newest. Thread-safe.

@@ -213,13 +213,11 @@ class HttpsWatchStream : public WatchStream {
     if (easy_ != nullptr) curl_easy_cleanup(easy_);
   }
 
-  // Waits until the response headers arrived or the transfer ended; returns the status code
-  // (0 when no answer arrived) and, for a failure, the final status.
+  // Waits until a 200 answer started or the transfer ended: OK for a started stream, otherwise
+  // the server's error (api::StatusFromHttp) or Unavailable when no answer arrived.
   absl::Status AwaitHeaders(absl::Duration timeout) {
     absl::MutexLock lock(&mu_);
-    auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return (code_ != 0 && code_ == 200) || done_;
-    };
+    auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return code_ == 200 || done_; };
     if (!mu_.AwaitWithTimeout(absl::Condition(&ready), timeout)) {
       return absl::UnavailableError(base::StrCat("GET ", url_, ": no answer"));
     }
