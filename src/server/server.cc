@@ -11,7 +11,9 @@
 #include "base/lifecycle.h"
 #include "base/logging.h"
 #include "base/stop_signal.h"
+#include "client/event_recorder.h"
 #include "client/in_process_transport.h"
+#include "client/informer.h"
 #include "controllers/manager/controller_manager.h"
 #include "pki/host_addresses.h"
 #include "pki/kubeconfig.h"
@@ -88,6 +90,27 @@ controllers::TransportFactory InProcessTransports(
                                                         client::InProcessIdentity{user, groups});
   };
 }
+
+// What in-process clients of the control plane share: one informer per resource and one event
+// writer. Started lazily by its users; stopped after them (components stop in reverse order).
+class SharedInformers final : public base::Component {
+ public:
+  explicit SharedInformers(client::Client reader)
+      : informers_(reader), events_(std::make_unique<client::EventBroadcaster>(reader,
+                                                                               base::RealClock())) {}
+  std::string_view Name() const override { return "shared-informers"; }
+  absl::Status Start(base::StopSignal&) override { return absl::OkStatus(); }
+  void Stop() override {
+    informers_.Stop();
+    events_.reset();
+  }
+  client::InformerFactory& informers() { return informers_; }
+  client::EventBroadcaster& events() { return *events_; }
+
+ private:
+  client::InformerFactory informers_;
+  std::unique_ptr<client::EventBroadcaster> events_;
+};
 
 bool IsLoopback(const std::string& address) {
   return absl::StartsWith(address, "127.") || address == "::1";
@@ -198,13 +221,18 @@ absl::Status RunServer(const ServerConfig& config) {
         return std::unique_ptr<base::Component>(std::move(server));
       }));
 
+  const controllers::TransportFactory transports = InProcessTransports(api_server);
+  auto shared = std::make_unique<SharedInformers>(client::Client(
+      transports("system:kube-controller-manager", {"system:authenticated"}), "k1s"));
+  SharedInformers& informers = *shared;
+  runner.Add(std::move(shared));
   if (!config.disable_controller_manager) {
     controllers::ControllerManagerOptions manager_options;
     manager_options.cluster_cidr = config.cluster_cidr;
     manager_options.disabled = config.disable_controllers;
-    runner.Add(std::make_unique<controllers::ControllerManager>(InProcessTransports(api_server),
-                                                                manager_options,
-                                                                base::RealClock()));
+    runner.Add(std::make_unique<controllers::ControllerManager>(
+        transports, informers.informers(), informers.events(), manager_options,
+        base::RealClock()));
   }
 
   absl::StatusOr<pki::Kubeconfig> kubeconfig = pki::KubeconfigFromFiles(

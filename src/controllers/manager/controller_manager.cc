@@ -36,15 +36,18 @@ std::string DefaultIdentity() {
 
 class ControllerManager::Impl {
  public:
-  Impl(TransportFactory transports, ControllerManagerOptions options, base::Clock& clock)
-      : transports_(std::move(transports)), options_(std::move(options)), clock_(clock) {}
+  Impl(TransportFactory transports, client::InformerFactory& informers,
+       client::EventBroadcaster& events, ControllerManagerOptions options, base::Clock& clock)
+      : transports_(std::move(transports)),
+        informers_(informers),
+        events_(events),
+        options_(std::move(options)),
+        clock_(clock) {}
 
   absl::Status Start(base::StopSignal& stop) {
     stop_ = &stop;
     client::Client reader(transports_(kManagerUser, {"system:authenticated"}),
                           "kube-controller-manager");
-    informers_ = std::make_unique<client::InformerFactory>(reader, options_.resync);
-    events_ = std::make_unique<client::EventBroadcaster>(reader, clock_);
     client::LeaderElectionConfig election;
     election.lease_name = "kube-controller-manager";
     election.identity = options_.identity.empty() ? DefaultIdentity() : options_.identity;
@@ -78,9 +81,7 @@ class ControllerManager::Impl {
     if (starter.joinable()) starter.join();
     for (auto it = running_.rbegin(); it != running_.rend(); ++it) (*it)->Stop();
     running_.clear();
-    if (informers_ != nullptr) informers_->Stop();
     if (elector_ != nullptr) elector_->Stop();
-    events_.reset();
   }
 
  private:
@@ -93,7 +94,7 @@ class ControllerManager::Impl {
                                  "system:authenticated"}),
               std::string(name));
         },
-        *informers_, *events_, clock_, options_.workers});
+        informers_, events_, clock_, options_.workers});
     std::vector<std::unique_ptr<Controller>> made;
     for (const ControllerEntry& entry : Controllers()) {
       if (std::find(options_.disabled.begin(), options_.disabled.end(), entry.name) !=
@@ -102,11 +103,11 @@ class ControllerManager::Impl {
       }
       made.push_back(entry.make(*context_, options_));
     }
-    if (absl::Status started = informers_->Start(); !started.ok()) {
+    if (absl::Status started = informers_.Start(); !started.ok()) {
       stop_->StopWithError(started);
       return;
     }
-    while (!informers_->WaitForSync(std::chrono::seconds(1)).ok()) {
+    while (!informers_.WaitForSync(std::chrono::seconds(1)).ok()) {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
     }
@@ -126,11 +127,11 @@ class ControllerManager::Impl {
   }
 
   const TransportFactory transports_;
+  client::InformerFactory& informers_;
+  client::EventBroadcaster& events_;
   const ControllerManagerOptions options_;
   base::Clock& clock_;
   base::StopSignal* stop_ = nullptr;
-  std::unique_ptr<client::InformerFactory> informers_;
-  std::unique_ptr<client::EventBroadcaster> events_;
   std::unique_ptr<client::LeaderElector> elector_;
   std::unique_ptr<ControllerContext> context_;
   // Written by the starter thread, read by Stop after joining it.
@@ -141,8 +142,11 @@ class ControllerManager::Impl {
 };
 
 ControllerManager::ControllerManager(TransportFactory transports,
+                                     client::InformerFactory& informers,
+                                     client::EventBroadcaster& events,
                                      ControllerManagerOptions options, base::Clock& clock)
-    : impl_(std::make_unique<Impl>(std::move(transports), std::move(options), clock)) {}
+    : impl_(std::make_unique<Impl>(std::move(transports), informers, events, std::move(options),
+                                   clock)) {}
 
 ControllerManager::~ControllerManager() = default;
 

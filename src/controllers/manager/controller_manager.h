@@ -4,9 +4,11 @@
 // Lease first, so with several servers only the leader runs controllers; losing the Lease stops
 // the process (systemd restarts it), as upstream exits.
 //
-// Clients: the shared informers read as system:kube-controller-manager; each controller writes
-// as its own service account (system:serviceaccount:kube-system:<name>), so the default RBAC
-// policy's system:controller:* roles apply to it.
+// Clients: informers come from the process's shared factory (one copy of each resource for the
+// controllers and the scheduler); each controller writes as its own service account
+// (system:serviceaccount:kube-system:<name>), so the default RBAC policy's system:controller:*
+// roles apply to it. The factory and broadcaster outlive the manager; whoever owns them stops
+// them after it.
 //
 // Start returns once the manager campaigns; controllers start when it leads. Thread-safe.
 #include <chrono>
@@ -18,6 +20,8 @@
 #include "absl/status/status.h"
 #include "base/clock.h"
 #include "base/lifecycle.h"
+#include "client/event_recorder.h"
+#include "client/informer.h"
 #include "client/transport.h"
 
 namespace k1s::controllers {
@@ -30,7 +34,6 @@ struct ControllerManagerOptions {
   std::string cluster_cidr = "10.42.0.0/16";
   int32_t node_cidr_mask_size = 24;
   int32_t workers = 2;
-  std::chrono::milliseconds resync = std::chrono::minutes(10);
 };
 
 // Makes the transport a client with the given identity uses (in-process on a server).
@@ -39,7 +42,8 @@ using TransportFactory = std::function<std::shared_ptr<client::Transport>(
 
 class ControllerManager : public base::Component {
  public:
-  ControllerManager(TransportFactory transports, ControllerManagerOptions options,
+  ControllerManager(TransportFactory transports, client::InformerFactory& informers,
+                    client::EventBroadcaster& events, ControllerManagerOptions options,
                     base::Clock& clock);
   ~ControllerManager() override;
 
