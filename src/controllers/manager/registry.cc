@@ -1,6 +1,9 @@
 #include "controllers/manager/registry.h"
 
+#include "controllers/garbage_collector/garbage_collector.h"
 #include "controllers/namespace/namespace_controller.h"
+#include "controllers/persistent_volume/pv_controller.h"
+#include "controllers/pod_gc/pod_gc_controller.h"
 
 namespace k1s::controllers {
 
@@ -10,6 +13,18 @@ const std::vector<ControllerEntry>& Controllers() {
       {"namespace",
        [](ControllerContext& context, const ControllerManagerOptions&) {
          return std::make_unique<NamespaceController>(context);
+       }},
+      {"garbage-collector",
+       [](ControllerContext& context, const ControllerManagerOptions&) {
+         return std::make_unique<GarbageCollector>(context);
+       }},
+      {"pod-garbage-collector",
+       [](ControllerContext& context, const ControllerManagerOptions&) {
+         return std::make_unique<PodGcController>(context);
+       }},
+      {"persistentvolume-binder",
+       [](ControllerContext& context, const ControllerManagerOptions&) {
+         return std::make_unique<PersistentVolumeBinder>(context);
        }},
   };
   return entries;
