@@ -80,6 +80,36 @@ void AddFinalizer(json& metadata, const std::string& finalizer) {
   finalizers.push_back(finalizer);
 }
 
+void RemoveFinalizer(json& metadata, const std::string& finalizer) {
+  json& finalizers = metadata["finalizers"];
+  if (!finalizers.is_array()) return;
+  json kept = json::array();
+  for (const json& existing : finalizers) {
+    if (existing != finalizer) kept.push_back(existing);
+  }
+  finalizers = std::move(kept);
+  if (finalizers.empty()) metadata.erase("finalizers");
+}
+
+// Foreground and Orphan deletion hand the object to the garbage collector through finalizers;
+// an explicit policy replaces the other one's finalizer (Background removes both), as upstream's
+// deletion rules do. Returns whether the finalizers changed.
+bool ApplyPropagationPolicy(json& metadata, std::string_view policy) {
+  if (policy.empty()) return false;
+  const json before = metadata.value("finalizers", json::array());
+  if (policy == "Foreground") {
+    RemoveFinalizer(metadata, "orphan");
+    AddFinalizer(metadata, "foregroundDeletion");
+  } else if (policy == "Orphan") {
+    RemoveFinalizer(metadata, "foregroundDeletion");
+    AddFinalizer(metadata, "orphan");
+  } else if (policy == "Background") {
+    RemoveFinalizer(metadata, "foregroundDeletion");
+    RemoveFinalizer(metadata, "orphan");
+  }
+  return metadata.value("finalizers", json::array()) != before;
+}
+
 // The namespace rule of kube-apiserver's EnsureObjectNamespaceMatchesRequestNamespace.
 absl::Status ReconcileNamespace(const api::ResourceType& type, json& metadata,
                                 std::string_view request_namespace) {
@@ -504,10 +534,8 @@ absl::StatusOr<DeleteResult> Registry::Delete(std::string_view namespace_name,
     }
     json object = current->object;
     json& new_metadata = object["metadata"];
-    // Foreground and Orphan deletion hand the object to the garbage collector via finalizers.
-    if (options.propagation_policy == "Foreground")
-      AddFinalizer(new_metadata, "foregroundDeletion");
-    if (options.propagation_policy == "Orphan") AddFinalizer(new_metadata, "orphan");
+    const bool finalizers_changed =
+        ApplyPropagationPolicy(new_metadata, options.propagation_policy);
     std::optional<int64_t> grace =
         strategy_->DeletionGracePeriod(object, options.grace_period_seconds);
     bool marked = new_metadata.contains("deletionTimestamp");
@@ -522,18 +550,21 @@ absl::StatusOr<DeleteResult> Registry::Delete(std::string_view namespace_name,
     // Bounded so the deletionTimestamp stays a valid RFC 3339 time (year <= 9999).
     constexpr int64_t kMaxGraceSeconds = int64_t{100} * 365 * 86400;
     int64_t grace_seconds = std::clamp<int64_t>(grace.value_or(0), 0, kMaxGraceSeconds);
-    if (marked) {
-      // Already being deleted: only a shorter grace period changes anything.
-      int64_t current_grace = new_metadata.value("deletionGracePeriodSeconds", int64_t{0});
-      if (grace_seconds >= current_grace) {
-        return DeleteResult{
-            MakeCachedObject(type_, current->key, current->object, current->revision), false};
-      }
+    // Already being deleted: a shorter grace period moves the deletion time, a new propagation
+    // policy swaps the garbage collector's finalizers; anything else changes nothing.
+    const bool shorter_grace =
+        !marked ||
+        grace_seconds < new_metadata.value("deletionGracePeriodSeconds", int64_t{0});
+    if (marked && !shorter_grace && !finalizers_changed) {
+      return DeleteResult{
+          MakeCachedObject(type_, current->key, current->object, current->revision), false};
     }
-    int64_t now = clock_.NowUnixNanos() / 1'000'000'000;
-    new_metadata["deletionTimestamp"] = api::FormatTimestamp(now + grace_seconds);
-    new_metadata["deletionGracePeriodSeconds"] = grace_seconds;
-    new_metadata["generation"] = new_metadata.value("generation", int64_t{0}) + 1;
+    if (shorter_grace) {
+      int64_t now = clock_.NowUnixNanos() / 1'000'000'000;
+      new_metadata["deletionTimestamp"] = api::FormatTimestamp(now + grace_seconds);
+      new_metadata["deletionGracePeriodSeconds"] = grace_seconds;
+      new_metadata["generation"] = new_metadata.value("generation", int64_t{0}) + 1;
+    }
     if (!marked) strategy_->MarkForDeletion(object);
     if (strategy_->ReadyToRemove(object)) {
       absl::StatusOr<DeleteResult> removed = RemoveNow(*current, options);

@@ -191,6 +191,25 @@ TEST_F(RegistryTest, FinalizersDeferDeletionUntilRemoved) {
   EXPECT_TRUE(api::IsNotFound(registry->Get("default", "f").status()));
 }
 
+TEST_F(RegistryTest, PropagationPolicySwapsTheCollectorsFinalizers) {
+  auto registry = Make(TypeOf("", "ConfigMap"));
+  json object = ConfigMap("p");
+  object["metadata"]["finalizers"] = {"example.com/hold"};
+  registry->Create("default", object, {}).IgnoreError();
+  auto delete_with = [&](const std::string& policy) {
+    DeleteOptions options;
+    options.propagation_policy = policy;
+    absl::StatusOr<DeleteResult> result = registry->Delete("default", "p", options);
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? Parse(result->object)["metadata"].value("finalizers", json::array())
+                       : json();
+  };
+  EXPECT_EQ(delete_with("Foreground"), json({"example.com/hold", "foregroundDeletion"}));
+  // A second DELETE of a terminating object with another policy replaces the finalizer.
+  EXPECT_EQ(delete_with("Orphan"), json({"example.com/hold", "orphan"}));
+  EXPECT_EQ(delete_with("Background"), json({"example.com/hold"}));
+}
+
 TEST_F(RegistryTest, DeletePreconditions) {
   auto registry = Make(TypeOf("", "ConfigMap"));
   registry->Create("default", ConfigMap("d"), {}).IgnoreError();
