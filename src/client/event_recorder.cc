@@ -1,6 +1,7 @@
 #include "client/event_recorder.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -89,7 +90,15 @@ json Reference(const json& object) {
 }
 
 std::string EventName(const std::string& object_name, int64_t unix_nanos) {
-  return absl::StrCat(object_name, ".", absl::Hex(static_cast<uint64_t>(unix_nanos)));
+  // Names must not collide when two events share a nanosecond or the clock stands still (a
+  // test's fake clock): the stamp only moves forward within the process.
+  static std::atomic<int64_t> last_stamp{0};
+  int64_t previous = last_stamp.load();
+  int64_t stamp = 0;
+  do {
+    stamp = std::max(unix_nanos, previous + 1);
+  } while (!last_stamp.compare_exchange_weak(previous, stamp));
+  return absl::StrCat(object_name, ".", absl::Hex(static_cast<uint64_t>(stamp)));
 }
 
 std::string SecondsTimestamp(int64_t unix_nanos) {

@@ -1,11 +1,14 @@
 #include "controllers/manager/registry.h"
 
 #include "controllers/daemonset/daemonset_controller.h"
+#include "controllers/cronjob/cronjob_controller.h"
 #include "controllers/garbage_collector/garbage_collector.h"
+#include "controllers/job/job_controller.h"
 #include "controllers/namespace/namespace_controller.h"
 #include "controllers/persistent_volume/pv_controller.h"
 #include "controllers/pod_gc/pod_gc_controller.h"
 #include "controllers/statefulset/statefulset_controller.h"
+#include "controllers/ttl_after_finished/ttl_after_finished_controller.h"
 
 namespace k1s::controllers {
 
@@ -31,6 +34,18 @@ const std::vector<ControllerEntry>& Controllers() {
       {"statefulset",
        [](ControllerContext& context, const ControllerManagerOptions&) {
          return std::make_unique<StatefulSetController>(context);
+       }},
+      {"job",
+       [](ControllerContext& context, const ControllerManagerOptions&) {
+         return std::make_unique<job::JobController>(context);
+       }},
+      {"cronjob",
+       [](ControllerContext& context, const ControllerManagerOptions&) {
+         return std::make_unique<cronjob::CronJobController>(context);
+       }},
+      {"ttl-after-finished",
+       [](ControllerContext& context, const ControllerManagerOptions&) {
+         return std::make_unique<ttl_after_finished::TtlAfterFinishedController>(context);
        }},
       {"persistentvolume-binder",
        [](ControllerContext& context, const ControllerManagerOptions&) {
