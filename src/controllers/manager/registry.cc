@@ -1,12 +1,14 @@
 #include "controllers/manager/registry.h"
 
 #include "controllers/daemonset/daemonset_controller.h"
+#include "controllers/deployment/deployment_controller.h"
 #include "controllers/cronjob/cronjob_controller.h"
 #include "controllers/garbage_collector/garbage_collector.h"
 #include "controllers/job/job_controller.h"
 #include "controllers/namespace/namespace_controller.h"
 #include "controllers/persistent_volume/pv_controller.h"
 #include "controllers/pod_gc/pod_gc_controller.h"
+#include "controllers/replicaset/replica_set_controller.h"
 #include "controllers/statefulset/statefulset_controller.h"
 #include "controllers/ttl_after_finished/ttl_after_finished_controller.h"
 
@@ -26,6 +28,14 @@ const std::vector<ControllerEntry>& Controllers() {
       {"pod-garbage-collector",
        [](ControllerContext& context, const ControllerManagerOptions&) {
          return std::make_unique<PodGcController>(context);
+       }},
+      {"deployment",
+       [](ControllerContext& context, const ControllerManagerOptions&) {
+         return std::make_unique<DeploymentController>(context);
+       }},
+      {"replicaset",
+       [](ControllerContext& context, const ControllerManagerOptions&) {
+         return std::make_unique<ReplicaSetController>(context);
        }},
       {"daemonset",
        [](ControllerContext& context, const ControllerManagerOptions&) {

@@ -1,0 +1,134 @@
+#pragma once
+// Test harness for the workload controllers: a real TestCluster, shared informers, an event
+// broadcaster and a ControllerContext whose clients act as the named controller's service
+// account (so the bootstrap RBAC roles apply, as in a real server). Tests create objects
+// through `admin`, start controllers with Start<T>(), and play the kubelet with MarkPodRunning.
+// Not thread-safe; one per test.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "client/event_recorder.h"
+#include "client/informer.h"
+#include "client/resource.h"
+#include "client/testing/test_cluster.h"
+#include "controllers/common/controller.h"
+
+namespace k1s::controllers::testing {
+
+class ControllerHarness {
+ public:
+  explicit ControllerHarness(base::Clock& clock = base::RealClock())
+      : clock_(clock),
+        cluster_(base::RealClock()),
+        admin(cluster_.Admin()),
+        informers_(cluster_.Admin(), std::chrono::minutes(10)),
+        events_(cluster_.Admin(), clock),
+        context_{[this](std::string_view name) {
+                   return cluster_.As(
+                       "system:serviceaccount:kube-system:" + std::string(name),
+                       {"system:serviceaccounts", "system:serviceaccounts:kube-system",
+                        "system:authenticated"},
+                       std::string(name));
+                 },
+                 informers_, events_, clock_, 2} {}
+
+  ~ControllerHarness() {
+    for (auto& controller : controllers_) controller->Stop();
+    controllers_.clear();
+    informers_.Stop();
+  }
+
+  bool ok() const { return cluster_.ok(); }
+
+  // Constructs a controller on the shared context, starts the informers, then the controller.
+  template <typename T>
+  T& Start() {
+    auto controller = std::make_unique<T>(context_);
+    T& ref = *controller;
+    controllers_.push_back(std::move(controller));
+    EXPECT_TRUE(informers_.Start().ok());
+    EXPECT_TRUE(informers_.WaitForSync(std::chrono::seconds(10)).ok());
+    EXPECT_TRUE(ref.Start().ok());
+    return ref;
+  }
+
+  // Objects of `resource` in "default" matching `selector` ("" = all).
+  std::vector<nlohmann::json> List(const client::Resource& resource,
+                                   const std::string& selector = "") {
+    client::ListOptions options;
+    options.label_selector = selector;
+    absl::StatusOr<nlohmann::json> list = admin.List(resource, "default", options);
+    std::vector<nlohmann::json> out;
+    if (!list.ok()) return out;
+    for (const nlohmann::json& item : (*list)["items"]) out.push_back(item);
+    return out;
+  }
+
+  // The pods matching `selector` that are not being deleted and not finished.
+  std::vector<nlohmann::json> ActivePods(const std::string& selector) {
+    std::vector<nlohmann::json> out;
+    for (nlohmann::json& pod : List(client::resources::Pods(), selector)) {
+      if (pod["metadata"].contains("deletionTimestamp")) continue;
+      std::string phase = pod["status"].value("phase", "");
+      if (phase == "Succeeded" || phase == "Failed") continue;
+      out.push_back(std::move(pod));
+    }
+    return out;
+  }
+
+  nlohmann::json Get(const client::Resource& resource, const std::string& name) {
+    absl::StatusOr<nlohmann::json> object = admin.Get(resource, "default", name);
+    return object.ok() ? *object : nlohmann::json();
+  }
+
+  // Events about `name` with `reason`, after flushing what the recorders queued.
+  std::vector<nlohmann::json> Events(const std::string& name, const std::string& reason) {
+    events_.Flush();
+    std::vector<nlohmann::json> out;
+    for (nlohmann::json& event : List(client::resources::Events())) {
+      if (event["involvedObject"].value("name", "") == name &&
+          event.value("reason", "") == reason) {
+        out.push_back(std::move(event));
+      }
+    }
+    return out;
+  }
+
+  // Marks every active pod matching `selector` Running and Ready (the kubelet's part).
+  void MarkAllReady(const std::string& selector) {
+    for (const nlohmann::json& pod : ActivePods(selector)) {
+      const nlohmann::json* ready = nullptr;
+      if (pod.contains("status") && pod["status"].contains("conditions")) {
+        for (const nlohmann::json& c : pod["status"]["conditions"]) {
+          if (c.value("type", "") == "Ready" && c.value("status", "") == "True") ready = &c;
+        }
+      }
+      if (ready != nullptr) continue;
+      EXPECT_TRUE(
+          client::testing::MarkPodRunning(admin, "default", pod["metadata"].value("name", ""))
+              .ok());
+    }
+  }
+
+ private:
+  base::Clock& clock_;
+  client::testing::TestCluster cluster_;
+
+ public:
+  client::Client admin;
+
+ private:
+  client::InformerFactory informers_;
+  client::EventBroadcaster events_;
+  ControllerContext context_;
+  std::vector<std::unique_ptr<Controller>> controllers_;
+};
+
+}  // namespace k1s::controllers::testing
