@@ -27,10 +27,16 @@ using nlohmann::json;
 constexpr int64_t kSecond = base::kNanosPerSecond;
 constexpr int64_t kMinute = 60 * kSecond;
 
-// Half a second before a minute boundary at least five (real) seconds away: objects the
-// apiserver creates now (with real timestamps) precede that boundary.
+// Half a second before the next minute boundary, at least five (real) seconds away: objects
+// the apiserver creates now (with real timestamps) precede that boundary, and no earlier
+// boundary lies between their creation and the fake "now" (when one is about to pass in real
+// time, the test waits for it first).
 int64_t StartNanos() {
-  int64_t now = base::RealClock().NowUnixNanos() + 5 * kSecond;
+  int64_t now = base::RealClock().NowUnixNanos();
+  if (now % kMinute > kMinute - 6 * kSecond) {
+    std::this_thread::sleep_for(std::chrono::nanoseconds(kMinute - now % kMinute + kSecond / 10));
+    now = base::RealClock().NowUnixNanos();
+  }
   return (now / kMinute + 1) * kMinute - kSecond / 2;
 }
 

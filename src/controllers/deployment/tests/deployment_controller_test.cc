@@ -13,7 +13,7 @@
 #include "client/testing/test_cluster.h"
 #include "controllers/deployment/hash.h"
 #include "controllers/replicaset/replica_set_controller.h"
-#include "controllers/replicaset/testing/controller_harness.h"
+#include "controllers/common/testing/controller_harness.h"
 
 namespace k1s::controllers {
 namespace {

@@ -39,7 +39,7 @@ class GarbageCollectorTest : public ::testing::Test {
     if (gc_) gc_->Stop();
   }
 
-  client::Client& admin() { return harness_.admin(); }
+  client::Client& admin() { return harness_.admin; }
 
   json Create(const client::Resource& resource, const std::string& name, json owners = nullptr,
               const std::string& namespace_name = "gc") {

@@ -31,7 +31,7 @@ class NamespaceControllerTest : public ::testing::Test {
   }
   bool NamespaceGone() {
     return api::IsNotFound(
-        harness_.admin().Get(client::resources::Namespaces(), "", "doomed").status());
+        harness_.admin.Get(client::resources::Namespaces(), "", "doomed").status());
   }
 
   testing::ControllerHarness harness_;
@@ -39,7 +39,7 @@ class NamespaceControllerTest : public ::testing::Test {
 };
 
 TEST_F(NamespaceControllerTest, DeletesEveryKindThenTheNamespace) {
-  client::Client& admin = harness_.admin();
+  client::Client& admin = harness_.admin;
   json crd = json::parse(R"({
     "metadata": {"name": "widgets.example.com"},
     "spec": {"group": "example.com", "scope": "Namespaced",
@@ -63,7 +63,7 @@ TEST_F(NamespaceControllerTest, DeletesEveryKindThenTheNamespace) {
 }
 
 TEST_F(NamespaceControllerTest, ConditionsNameWhatIsLeftUntilFinalizersGo) {
-  client::Client& admin = harness_.admin();
+  client::Client& admin = harness_.admin;
   json held = {{"metadata", {{"name", "held"}, {"finalizers", {"example.com/hold"}}}}};
   ASSERT_TRUE(admin.Create(client::resources::ConfigMaps(), "doomed", held).ok());
   ASSERT_TRUE(admin.Delete(client::resources::Namespaces(), "", "doomed").ok());

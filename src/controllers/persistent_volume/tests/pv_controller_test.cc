@@ -37,7 +37,7 @@ class PersistentVolumeBinderTest : public ::testing::Test {
     if (binder_) binder_->Stop();
   }
 
-  client::Client& admin() { return harness_.admin(); }
+  client::Client& admin() { return harness_.admin; }
 
   void CreateVolume(const std::string& name, const std::string& size,
                     const std::string& storage_class = "",

@@ -38,7 +38,7 @@ class PodGcTest : public ::testing::Test {
     ASSERT_TRUE(harness_.StartInformers());
   }
 
-  client::Client& admin() { return harness_.admin(); }
+  client::Client& admin() { return harness_.admin; }
 
   void CreatePod(const std::string& name, const std::string& node,
                  const std::vector<std::string>& finalizers = {}) {

@@ -10,7 +10,7 @@
 
 #include "client/resource.h"
 #include "client/testing/test_cluster.h"
-#include "controllers/replicaset/testing/controller_harness.h"
+#include "controllers/common/testing/controller_harness.h"
 
 namespace k1s::controllers {
 namespace {
