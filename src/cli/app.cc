@@ -73,6 +73,7 @@ int RunCli(int argc, char** argv) {
       AddTokenCommand(root),
       AddDatastoreCommand(root),
       AddSecretsEncryptCommand(root),
+      AddSimulateCommand(root),
   };
 
   try {

@@ -12,5 +12,6 @@ Command AddCheckConfigCommand(CLI::App& root);
 Command AddTokenCommand(CLI::App& root);
 Command AddDatastoreCommand(CLI::App& root);
 Command AddSecretsEncryptCommand(CLI::App& root);
+Command AddSimulateCommand(CLI::App& root);
 
 }  // namespace k1s::cli

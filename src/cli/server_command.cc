@@ -54,6 +54,8 @@ Command AddServerCommand(CLI::App& root) {
                 "Run only the control plane: no kubelet, no pods on this machine");
   app->add_flag("--disable-controller-manager", flags->config.disable_controller_manager,
                 "Do not run the controllers (Deployments, Jobs, garbage collection...)");
+  app->add_flag("--disable-scheduler", flags->config.disable_scheduler,
+                "Do not run the scheduler (pods stay Pending unless bound by hand)");
   app->add_option("--disable-controller", flags->config.disable_controllers,
                   "A controller not to run, e.g. cronjob (repeatable)");
   app->add_option("--datastore-listen", flags->config.datastore_listen,

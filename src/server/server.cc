@@ -19,6 +19,8 @@
 #include "pki/kubeconfig.h"
 #include "pki/server_pki.h"
 #include "server/datastore_component.h"
+#include "scheduler/scheduler.h"
+#include "server/leader_elected.h"
 #include "server/secrets_encryption.h"
 
 namespace k1s::server {
@@ -110,6 +112,31 @@ class SharedInformers final : public base::Component {
  private:
   client::InformerFactory informers_;
   std::unique_ptr<client::EventBroadcaster> events_;
+};
+
+// The default scheduler as a component: built when it starts (after winning its Lease), on the
+// shared informers.
+class SchedulerComponent final : public base::Component {
+ public:
+  SchedulerComponent(client::Client client, SharedInformers& shared)
+      : client_(std::move(client)), shared_(shared) {}
+  std::string_view Name() const override { return "scheduler"; }
+  absl::Status Start(base::StopSignal&) override {
+    scheduler_ = std::make_unique<scheduler::Scheduler>(
+        client_, shared_.informers(), shared_.events().NewRecorder("default-scheduler"),
+        base::RealClock());
+    if (absl::Status started = shared_.informers().Start(); !started.ok()) return started;
+    return scheduler_->Start();
+  }
+  void Stop() override {
+    if (scheduler_ != nullptr) scheduler_->Stop();
+    scheduler_.reset();
+  }
+
+ private:
+  client::Client client_;
+  SharedInformers& shared_;
+  std::unique_ptr<scheduler::Scheduler> scheduler_;
 };
 
 bool IsLoopback(const std::string& address) {
@@ -230,9 +257,21 @@ absl::Status RunServer(const ServerConfig& config) {
     controllers::ControllerManagerOptions manager_options;
     manager_options.cluster_cidr = config.cluster_cidr;
     manager_options.disabled = config.disable_controllers;
-    runner.Add(std::make_unique<controllers::ControllerManager>(
-        transports, informers.informers(), informers.events(), manager_options,
+    runner.Add(std::make_unique<LeaderElectedComponent>(
+        "kube-controller-manager",
+        client::Client(transports("system:kube-controller-manager", {"system:authenticated"}),
+                       "kube-controller-manager"),
+        std::make_unique<controllers::ControllerManager>(transports, informers.informers(),
+                                                         informers.events(), manager_options,
+                                                         base::RealClock()),
         base::RealClock()));
+  }
+  if (!config.disable_scheduler) {
+    client::Client scheduler_client(
+        transports("system:kube-scheduler", {"system:authenticated"}), "kube-scheduler");
+    runner.Add(std::make_unique<LeaderElectedComponent>(
+        "kube-scheduler", scheduler_client,
+        std::make_unique<SchedulerComponent>(scheduler_client, informers), base::RealClock()));
   }
 
   absl::StatusOr<pki::Kubeconfig> kubeconfig = pki::KubeconfigFromFiles(

@@ -28,6 +28,7 @@ struct ServerConfig {
   std::vector<std::string> disable;
   bool disable_agent = false;
   bool disable_controller_manager = false;
+  bool disable_scheduler = false;
   // Controllers not to run, by name (e.g. "cronjob"); see `k1s server --help`.
   std::vector<std::string> disable_controllers;
   std::string datastore_listen;  // also serve the etcd API here ("" = off)

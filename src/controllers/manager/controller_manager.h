@@ -1,8 +1,7 @@
 #pragma once
 // The controller manager: every controller of src/controllers as threads of one component, the
-// way kube-controller-manager runs them. It campaigns for the kube-system/kube-controller-manager
-// Lease first, so with several servers only the leader runs controllers; losing the Lease stops
-// the process (systemd restarts it), as upstream exits.
+// way kube-controller-manager runs them. The server runs it under leader election
+// (server/leader_elected.h), so with several servers only one runs controllers.
 //
 // Clients: informers come from the process's shared factory (one copy of each resource for the
 // controllers and the scheduler); each controller writes as its own service account
@@ -10,9 +9,10 @@
 // roles apply to it. The factory and broadcaster outlive the manager; whoever owns them stops
 // them after it.
 //
-// Start returns once the manager campaigns; controllers start when it leads. Thread-safe.
-#include <chrono>
+// Start builds the controllers, starts the informers they use, waits for them to sync and then
+// starts each controller. Thread-safe; Start and Stop follow the Component contract.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,14 +23,13 @@
 #include "client/event_recorder.h"
 #include "client/informer.h"
 #include "client/transport.h"
+#include "controllers/common/controller.h"
 
 namespace k1s::controllers {
 
 struct ControllerManagerOptions {
   // Controllers not to run, by name ("deployment", "garbage-collector", ...).
   std::vector<std::string> disabled;
-  // This candidate's identity in the Lease ("<hostname>_<random>" when empty).
-  std::string identity;
   std::string cluster_cidr = "10.42.0.0/16";
   int32_t node_cidr_mask_size = 24;
   int32_t workers = 2;
@@ -55,8 +54,13 @@ class ControllerManager : public base::Component {
   static std::vector<std::string> KnownControllers();
 
  private:
-  class Impl;
-  std::unique_ptr<Impl> impl_;
+  const TransportFactory transports_;
+  client::InformerFactory& informers_;
+  client::EventBroadcaster& events_;
+  const ControllerManagerOptions options_;
+  base::Clock& clock_;
+  std::unique_ptr<ControllerContext> context_;
+  std::vector<std::unique_ptr<Controller>> running_;
 };
 
 }  // namespace k1s::controllers

@@ -3,9 +3,13 @@
 #include "controllers/daemonset/daemonset_controller.h"
 #include "controllers/deployment/deployment_controller.h"
 #include "controllers/cronjob/cronjob_controller.h"
+#include "controllers/endpoints/endpoints_controller.h"
+#include "controllers/endpointslice/endpointslice_controller.h"
 #include "controllers/garbage_collector/garbage_collector.h"
 #include "controllers/job/job_controller.h"
 #include "controllers/namespace/namespace_controller.h"
+#include "controllers/node_ipam/node_ipam_controller.h"
+#include "controllers/node_lifecycle/node_lifecycle_controller.h"
 #include "controllers/persistent_volume/pv_controller.h"
 #include "controllers/pod_gc/pod_gc_controller.h"
 #include "controllers/replicaset/replica_set_controller.h"
@@ -56,6 +60,25 @@ const std::vector<ControllerEntry>& Controllers() {
       {"ttl-after-finished",
        [](ControllerContext& context, const ControllerManagerOptions&) {
          return std::make_unique<ttl_after_finished::TtlAfterFinishedController>(context);
+       }},
+      {"endpoint",
+       [](ControllerContext& context, const ControllerManagerOptions&) {
+         return std::make_unique<EndpointsController>(context);
+       }},
+      {"endpointslice",
+       [](ControllerContext& context, const ControllerManagerOptions&) {
+         return std::make_unique<EndpointSliceController>(context);
+       }},
+      {"node-ipam",
+       [](ControllerContext& context, const ControllerManagerOptions& options) {
+         NodeIpamOptions ipam;
+         ipam.cluster_cidrs = {options.cluster_cidr};
+         ipam.node_cidr_mask_size_ipv4 = options.node_cidr_mask_size;
+         return std::make_unique<NodeIpamController>(context, ipam);
+       }},
+      {"node-lifecycle",
+       [](ControllerContext& context, const ControllerManagerOptions&) {
+         return std::make_unique<NodeLifecycleController>(context);
        }},
       {"persistentvolume-binder",
        [](ControllerContext& context, const ControllerManagerOptions&) {

@@ -13,6 +13,7 @@
 
 #include "base/clock.h"
 #include "client/testing/test_cluster.h"
+#include "controllers/common/testing/controller_harness.h"
 #include "controllers/daemonset/daemonset_controller.h"
 #include "controllers/daemonset/node_placement.h"
 
@@ -20,7 +21,6 @@ namespace k1s::controllers {
 namespace {
 
 using client::testing::Eventually;
-using client::testing::TestCluster;
 using nlohmann::json;
 
 constexpr char kNamespace[] = "infra";
@@ -29,32 +29,11 @@ constexpr auto kTimeout = std::chrono::seconds(4);
 class DaemonSetControllerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(cluster_.ok());
-    ASSERT_TRUE(cluster_.CreateNamespace(kNamespace).ok());
-    informers_ = std::make_unique<client::InformerFactory>(cluster_.Admin());
-    events_ =
-        std::make_unique<client::EventBroadcaster>(cluster_.Admin("events"), base::RealClock());
-    ctx_ = std::make_unique<ControllerContext>(ControllerContext{
-        [this](std::string_view name) {
-          return cluster_.As(std::string("system:serviceaccount:kube-system:") + std::string(name),
-                             {"system:serviceaccounts", "system:serviceaccounts:kube-system",
-                              "system:authenticated"},
-                             std::string(name));
-        },
-        *informers_, *events_, base::RealClock()});
+    ASSERT_TRUE(harness_.ok());
+    ASSERT_TRUE(harness_.cluster().CreateNamespace(kNamespace).ok());
   }
 
-  void StartController() {
-    controller_ = std::make_unique<DaemonSetController>(*ctx_);
-    ASSERT_TRUE(informers_->Start().ok());
-    ASSERT_TRUE(informers_->WaitForSync(std::chrono::seconds(5)).ok());
-    ASSERT_TRUE(controller_->Start().ok());
-  }
-
-  void TearDown() override {
-    if (controller_) controller_->Stop();
-    if (informers_) informers_->Stop();
-  }
+  void StartController() { controller_ = &harness_.Start<DaemonSetController>(); }
 
   void Node(const std::string& name, const json& labels = json::object()) {
     auto node = client::testing::CreateReadyNode(admin_, name, labels);
@@ -140,7 +119,7 @@ class DaemonSetControllerTest : public ::testing::Test {
   }
 
   bool HasEvent(const std::string& reason, const std::string& message_part = "") {
-    events_->Flush();
+    harness_.events().Flush();
     auto list = admin_.List(client::resources::Events(), kNamespace);
     if (!list.ok()) return false;
     for (const json& event : (*list)["items"]) {
@@ -152,12 +131,9 @@ class DaemonSetControllerTest : public ::testing::Test {
     return false;
   }
 
-  TestCluster cluster_;
-  client::Client admin_ = cluster_.Admin();
-  std::unique_ptr<client::InformerFactory> informers_;
-  std::unique_ptr<client::EventBroadcaster> events_;
-  std::unique_ptr<ControllerContext> ctx_;
-  std::unique_ptr<DaemonSetController> controller_;
+  testing::ControllerHarness harness_;
+  client::Client& admin_ = harness_.admin;
+  DaemonSetController* controller_ = nullptr;
 };
 
 TEST_F(DaemonSetControllerTest, CreatesOnePodPerEligibleNode) {

@@ -12,13 +12,13 @@
 
 #include "base/clock.h"
 #include "client/testing/test_cluster.h"
+#include "controllers/common/testing/controller_harness.h"
 #include "controllers/statefulset/statefulset_controller.h"
 
 namespace k1s::controllers {
 namespace {
 
 using client::testing::Eventually;
-using client::testing::TestCluster;
 using nlohmann::json;
 
 constexpr char kNamespace[] = "data";
@@ -27,28 +27,9 @@ constexpr auto kTimeout = std::chrono::seconds(4);
 class StatefulSetControllerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(cluster_.ok());
-    ASSERT_TRUE(cluster_.CreateNamespace(kNamespace).ok());
-    informers_ = std::make_unique<client::InformerFactory>(cluster_.Admin());
-    events_ =
-        std::make_unique<client::EventBroadcaster>(cluster_.Admin("events"), base::RealClock());
-    ctx_ = std::make_unique<ControllerContext>(ControllerContext{
-        [this](std::string_view name) {
-          return cluster_.As(std::string("system:serviceaccount:kube-system:") + std::string(name),
-                             {"system:serviceaccounts", "system:serviceaccounts:kube-system",
-                              "system:authenticated"},
-                             std::string(name));
-        },
-        *informers_, *events_, base::RealClock()});
-    controller_ = std::make_unique<StatefulSetController>(*ctx_);
-    ASSERT_TRUE(informers_->Start().ok());
-    ASSERT_TRUE(informers_->WaitForSync(std::chrono::seconds(5)).ok());
-    ASSERT_TRUE(controller_->Start().ok());
-  }
-
-  void TearDown() override {
-    if (controller_) controller_->Stop();
-    if (informers_) informers_->Stop();
+    ASSERT_TRUE(harness_.ok());
+    ASSERT_TRUE(harness_.cluster().CreateNamespace(kNamespace).ok());
+    controller_ = &harness_.Start<StatefulSetController>();
   }
 
   // A set "web" of `replicas` nginx pods with a "www" claim template.
@@ -130,7 +111,7 @@ class StatefulSetControllerTest : public ::testing::Test {
   }
 
   bool HasEvent(const std::string& reason, const std::string& message) {
-    events_->Flush();
+    harness_.events().Flush();
     auto list = admin_.List(client::resources::Events(), kNamespace);
     if (!list.ok()) return false;
     for (const json& event : (*list)["items"]) {
@@ -141,12 +122,9 @@ class StatefulSetControllerTest : public ::testing::Test {
     return false;
   }
 
-  TestCluster cluster_;
-  client::Client admin_ = cluster_.Admin();
-  std::unique_ptr<client::InformerFactory> informers_;
-  std::unique_ptr<client::EventBroadcaster> events_;
-  std::unique_ptr<ControllerContext> ctx_;
-  std::unique_ptr<StatefulSetController> controller_;
+  testing::ControllerHarness harness_;
+  client::Client& admin_ = harness_.admin;
+  StatefulSetController* controller_ = nullptr;
 };
 
 TEST_F(StatefulSetControllerTest, OrderedReadyCreatesPodsOneAtATimeWithClaims) {

@@ -1,0 +1,81 @@
+#pragma once
+// One scheduling decision, as upstream's schedulePod (schedule_one.go): PreFilter, then Filter
+// over the nodes starting where the previous pod stopped until enough feasible nodes are found
+// (all below 100 nodes, upstream's adaptive percentage above), then Score, normalize and weigh,
+// and pick the highest total with ties broken at random. On failure it explains why in
+// upstream's FitError words, with the preemption verdict appended.
+//
+// Not thread-safe: one scheduling loop owns it (it keeps the rotating start index and the
+// random generator).
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "scheduler/cache.h"
+#include "scheduler/framework.h"
+
+namespace k1s::scheduler {
+
+// Why each node was rejected (upstream Diagnosis / NodeToStatus).
+struct Diagnosis {
+  std::map<std::string, Status> node_statuses;
+  std::optional<Status> absent_nodes;  // the status of every node not in node_statuses
+  std::string pre_filter_message;      // set when PreFilter rejected the pod outright
+  std::string post_filter_message;     // the preemption verdict
+};
+
+struct ScheduleResult {
+  std::string node;  // empty when the pod fits nowhere
+  int32_t evaluated_nodes = 0;
+  int32_t feasible_nodes = 0;
+  Code code = Code::kSuccess;  // on failure: kUnschedulableAndUnresolvable / kUnschedulable
+  std::string message;         // on failure: the FailedScheduling message
+  Diagnosis diagnosis;
+};
+
+struct AlgorithmOptions {
+  int32_t percentage_of_nodes_to_score = 0;  // 0 = upstream's adaptive default
+  uint64_t random_seed = 0;                  // 0 = random
+};
+
+inline constexpr char kNoNodesAvailable[] = "no nodes available to schedule pods";
+
+class Algorithm {
+ public:
+  Algorithm(Plugins plugins, AlgorithmOptions options = {});
+
+  ScheduleResult Schedule(const PodInfo& pod, const Snapshot& snapshot);
+
+  // Every filter on one node, stopping at the first rejection (for preemption's dry run too).
+  Status RunFilters(const CycleState& state, const PodInfo& pod, const NodeInfo& node) const;
+  // upstream numFeasibleNodesToFind.
+  int32_t NumFeasibleNodesToFind(int32_t all_nodes) const;
+
+ private:
+  std::vector<NodeInfoPtr> Filter(CycleState& state, const PodInfo& pod,
+                                  const std::vector<NodeInfoPtr>& nodes, Diagnosis& diagnosis,
+                                  int32_t* processed);
+  std::string SelectHost(CycleState& state, const PodInfo& pod,
+                         const std::vector<NodeInfoPtr>& feasible);
+
+  const Plugins plugins_;
+  const AlgorithmOptions options_;
+  size_t next_start_index_ = 0;
+  std::mt19937_64 random_;
+};
+
+// upstream FitError.Error(): "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had
+// untolerated taint {k: v}." plus " <post-filter message>" when there is one.
+std::string FitErrorMessage(int32_t all_nodes, const Diagnosis& diagnosis);
+
+// The DefaultPreemption PostFilter's verdict while preemption itself is not implemented:
+// "preemption: not eligible due to preemptionPolicy=Never." or "preemption: 0/3 nodes are
+// available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for
+// scheduling."
+std::string PreemptionMessage(const Algorithm& algorithm, const PodInfo& pod,
+                              const Snapshot& snapshot, const Diagnosis& diagnosis);
+
+}  // namespace k1s::scheduler

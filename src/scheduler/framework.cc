@@ -1,0 +1,33 @@
+#include "scheduler/framework.h"
+
+#include <algorithm>
+
+#include "scheduler/plugins/plugins.h"
+
+namespace k1s::scheduler {
+
+Plugins DefaultPlugins() {
+  auto taints = std::make_shared<plugins::TaintToleration>();
+  auto affinity = std::make_shared<plugins::NodeAffinity>();
+  auto fit = std::make_shared<plugins::NodeResourcesFit>();
+  Plugins result;
+  result.filters = {std::make_shared<plugins::NodeUnschedulable>(),
+                    std::make_shared<plugins::NodeName>(), taints, affinity, fit};
+  result.scores = {taints, affinity, fit, std::make_shared<plugins::BalancedAllocation>()};
+  return result;
+}
+
+void DefaultNormalizeScore(int64_t max_priority, bool reverse, std::vector<int64_t>& scores) {
+  int64_t max_count = 0;
+  for (int64_t score : scores) max_count = std::max(max_count, score);
+  if (max_count == 0) {
+    if (reverse) std::fill(scores.begin(), scores.end(), max_priority);
+    return;
+  }
+  for (int64_t& score : scores) {
+    score = max_priority * score / max_count;
+    if (reverse) score = max_priority - score;
+  }
+}
+
+}  // namespace k1s::scheduler

@@ -1,0 +1,118 @@
+#pragma once
+// The default scheduler (upstream kube-scheduler v1.32, pkg/scheduler): assigns pending pods
+// (spec.schedulerName "default-scheduler" or empty, no spec.nodeName) to nodes.
+//
+// Data flow: the shared pods and nodes informers feed the SchedulerCache (nodes, bound pods) and
+// the SchedulingQueue (pending pods; node and pod events move unschedulable pods back). One
+// scheduling thread pops the highest-priority pod, runs the Algorithm on a cache Snapshot,
+// assumes the pod onto the chosen node and hands the binding (POST pods/<name>/binding) to a
+// pool of binder threads, so the next decision does not wait for the apiserver. A pod that fits
+// nowhere gets a FailedScheduling event and the PodScheduled=False condition (reason
+// Unschedulable) in pods/status, and waits in the queue; a failed binding is forgotten and
+// retried after a backoff. Events come from the given recorder ("default-scheduler").
+//
+// Writes use the given Client; it should act as system:kube-scheduler. Thread-safe; Start once,
+// Stop (or destroy) before the InformerFactory stops.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "base/clock.h"
+#include "client/client.h"
+#include "client/event_recorder.h"
+#include "client/informer.h"
+#include "scheduler/algorithm.h"
+#include "scheduler/cache.h"
+#include "scheduler/scheduling_queue.h"
+
+namespace k1s::scheduler {
+
+struct SchedulerOptions {
+  std::string scheduler_name = kDefaultSchedulerName;
+  int32_t bind_workers = 4;  // bindings in flight at once
+  AlgorithmOptions algorithm;
+  QueueOptions queue;
+  // How long Start waits for the pods and nodes informers to sync.
+  std::chrono::milliseconds sync_timeout{60'000};
+};
+
+class Scheduler {
+ public:
+  // Registers handlers on informers.For(Pods()) and For(Nodes()); start the factory (and wait
+  // for it) before Start.
+  Scheduler(client::Client client, client::InformerFactory& informers,
+            std::shared_ptr<client::EventRecorder> recorder, base::Clock& clock,
+            SchedulerOptions options = {});
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Waits for the informers to sync, then starts the scheduling and binder threads.
+  absl::Status Start();
+  // Stops every thread; bindings not yet sent are dropped (their pods stay pending).
+  void Stop();
+
+  struct Stats {
+    int64_t attempts = 0;       // scheduling attempts
+    int64_t bound = 0;          // bindings written
+    int64_t unschedulable = 0;  // attempts that found no node
+    int64_t errors = 0;         // failed bindings or status writes
+  };
+  Stats GetStats() const;
+  const SchedulerCache& cache() const { return core_->cache; }
+  SchedulingQueue::Sizes QueueSizes() const { return core_->queue.GetSizes(); }
+
+ private:
+  // What the informer handlers touch; shared with them so a late event after Stop is harmless.
+  struct Core {
+    Core(base::Clock& clock, const QueueOptions& options) : queue(clock, options) {}
+    SchedulerCache cache;
+    SchedulingQueue queue;
+  };
+  struct Binding {
+    QueuedPod pod;
+    std::string node;
+  };
+
+  void RegisterHandlers();
+  void ScheduleLoop();
+  void ScheduleOne(const QueuedPod& pod);
+  void BindLoop();
+  void Bind(const Binding& binding);
+  // The FailedScheduling event and PodScheduled=False condition; requeues the pod.
+  void HandleFailure(const QueuedPod& pod, const std::string& reason, const std::string& message,
+                     bool error);
+  absl::Status UpdatePodScheduledCondition(const nlohmann::json& pod, const std::string& reason,
+                                           const std::string& message);
+
+  client::Client client_;
+  client::Informer& pods_;
+  client::Informer& nodes_;
+  std::shared_ptr<client::EventRecorder> recorder_;
+  base::Clock& clock_;
+  const SchedulerOptions options_;
+  std::shared_ptr<Core> core_;
+  Algorithm algorithm_;  // the scheduling thread's only
+
+  absl::Mutex mu_;
+  std::deque<Binding> bindings_ ABSL_GUARDED_BY(mu_);
+  bool started_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread schedule_thread_;
+  std::vector<std::thread> binders_;
+
+  std::atomic<int64_t> attempts_{0};
+  std::atomic<int64_t> bound_{0};
+  std::atomic<int64_t> unschedulable_{0};
+  std::atomic<int64_t> errors_{0};
+};
+
+}  // namespace k1s::scheduler
