@@ -84,10 +84,9 @@ ControllerFinder::ControllerFinder(client::Client client, client::Informer& repl
 absl::StatusOr<std::optional<ControllerScale>> ControllerFinder::Find(
     const json& controller_ref, const std::string& namespace_name) {
   using Finder = Found (ControllerFinder::*)(const json&, const std::string&);
-  for (Finder finder :
-       {&ControllerFinder::FindReplicationController, &ControllerFinder::FindDeployment,
-        &ControllerFinder::FindReplicaSet, &ControllerFinder::FindStatefulSet,
-        &ControllerFinder::FindByScale}) {
+  for (Finder finder : {&ControllerFinder::FindReplicationController,
+                        &ControllerFinder::FindDeployment, &ControllerFinder::FindReplicaSet,
+                        &ControllerFinder::FindStatefulSet, &ControllerFinder::FindByScale}) {
     Found found = (this->*finder)(controller_ref, namespace_name);
     if (!found.ok() || found->has_value()) return found;
   }
@@ -160,26 +159,26 @@ ControllerFinder::Found ControllerFinder::FindByScale(const json& ref,
     absl::StatusOr<bool> has_scale = ImplementsScale(*resource);
     if (!has_scale.ok()) return has_scale.status();
     if (!*has_scale) {
-      return absl::FailedPreconditionError(base::StrCat(
-          GroupResourceText(*resource), " does not implement the scale subresource"));
+      return absl::FailedPreconditionError(
+          base::StrCat(GroupResourceText(*resource), " does not implement the scale subresource"));
     }
     return std::nullopt;
   }
   if (MetaString(*scale, "uid") != StringField(ref, "uid")) return std::nullopt;
-  return ControllerScale{MetaString(*scale, "uid"),
-                         static_cast<int32_t>(IntField(Field(*scale, "spec"), "replicas")
-                                                  .value_or(0))};
+  return ControllerScale{
+      MetaString(*scale, "uid"),
+      static_cast<int32_t>(IntField(Field(*scale, "spec"), "replicas").value_or(0))};
 }
 
 absl::StatusOr<json> ControllerFinder::Discover(const std::string& group,
                                                 const std::string& version) {
-  const std::string path = group.empty() ? base::StrCat("/api/", version)
-                                         : base::StrCat("/apis/", group, "/", version);
+  const std::string path =
+      group.empty() ? base::StrCat("/api/", version) : base::StrCat("/apis/", group, "/", version);
   absl::StatusOr<client::HttpResponse> response = client_.Raw({"GET", path, "", "", ""});
   if (!response.ok()) return response.status();
   if (response->status == 404) {
-    return absl::NotFoundError(base::StrCat("the server could not find the requested resource (",
-                                            path, ")"));
+    return absl::NotFoundError(
+        base::StrCat("the server could not find the requested resource (", path, ")"));
   }
   if (response->status != 200) return api::StatusFromHttp(response->status, response->body);
   json document = json::parse(response->body, nullptr, /*allow_exceptions=*/false);
@@ -198,9 +197,9 @@ absl::StatusOr<client::Resource> ControllerFinder::MapKind(const std::string& gr
     auto cached = mappings_.find(key);
     if (cached != mappings_.end()) return cached->second;
   }
-  const absl::Status no_match = absl::NotFoundError(
-      base::StrCat("no matches for kind ", GoQuote(kind), " in version ",
-                   GoQuote(GroupVersionText(group, version))));
+  const absl::Status no_match =
+      absl::NotFoundError(base::StrCat("no matches for kind ", GoQuote(kind), " in version ",
+                                       GoQuote(GroupVersionText(group, version))));
   absl::StatusOr<json> document = Discover(group, version);
   if (absl::IsNotFound(document.status())) return no_match;
   if (!document.ok()) return document.status();
@@ -210,9 +209,9 @@ absl::StatusOr<client::Resource> ControllerFinder::MapKind(const std::string& gr
     const std::string name = StringField(entry, "name");
     if (name.empty() || name.find('/') != std::string::npos) continue;
     if (StringField(entry, "kind") != kind) continue;
-    client::Resource resource{group, version, name, kind,
-                              Field(entry, "namespaced").is_boolean() &&
-                                  Field(entry, "namespaced").get<bool>()};
+    client::Resource resource{
+        group, version, name, kind,
+        Field(entry, "namespaced").is_boolean() && Field(entry, "namespaced").get<bool>()};
     absl::MutexLock lock(&mu_);
     mappings_[key] = resource;
     return resource;

@@ -122,8 +122,8 @@ void DisruptionController::Impl::OnPod(const json* old_pod, const json& pod) {
   try {
     EnqueuePdbsOf(pod);
     // A pod whose labels changed may have left a PDB that must now count it out.
-    if (old_pod != nullptr && Field(Field(*old_pod, "metadata"), "labels") !=
-                                  Field(Field(pod, "metadata"), "labels")) {
+    if (old_pod != nullptr &&
+        Field(Field(*old_pod, "metadata"), "labels") != Field(Field(pod, "metadata"), "labels")) {
       for (const ObjectPtr& pdb : PdbsForPod(*old_pod)) queue_.Add(client::ObjectKey(*pdb));
     }
     EnqueueStaleDisruptionCleanup(pod);

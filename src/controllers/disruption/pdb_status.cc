@@ -111,10 +111,10 @@ json FailSafeStatus(const json& pdb, std::string_view message, int64_t now_secon
   if (!status.is_object()) status = json::object();
   status["disruptionsAllowed"] = 0;
   json conditions = Field(status, "conditions");
-  SetStatusCondition(conditions,
-                     Condition("False", kSyncFailedReason, message,
-                               IntOr0(status, "observedGeneration")),
-                     now_seconds);
+  SetStatusCondition(
+      conditions,
+      Condition("False", kSyncFailedReason, message, IntOr0(status, "observedGeneration")),
+      now_seconds);
   status["conditions"] = std::move(conditions);
   return status;
 }

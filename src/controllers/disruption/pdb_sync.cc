@@ -99,8 +99,7 @@ absl::Status DisruptionController::Impl::TrySync(const json& pdb) {
   counts.expected_pods = expected->expected;
   counts.disrupted_pods = std::move(disrupted.kept);
 
-  std::optional<json> status =
-      disruption::UpdatedStatus(pdb, counts, now / base::kNanosPerSecond);
+  std::optional<json> status = disruption::UpdatedStatus(pdb, counts, now / base::kNanosPerSecond);
   if (status) {
     absl::Status written = WriteStatus(pdb, *std::move(status));
     if (!written.ok()) return written;

@@ -86,7 +86,8 @@ absl::StatusOr<int32_t> ScaledValue(const json& int_or_percent, int32_t total, b
   absl::StatusOr<int64_t> percent = GoAtoi(std::string_view(text).substr(0, text.size() - 1));
   if (!percent.ok()) {
     return absl::InvalidArgumentError(base::StrCat("invalid value for IntOrString: invalid value ",
-                                                   GoQuote(text), ": ", percent.status().message()));
+                                                   GoQuote(text), ": ",
+                                                   percent.status().message()));
   }
   double scaled = static_cast<double>(*percent) * static_cast<double>(total) / 100.0;
   return static_cast<int32_t>(round_up ? std::ceil(scaled) : std::floor(scaled));
@@ -99,8 +100,7 @@ std::string GoSelectorString(const json& selector) {
   const json& match_labels = Field(selector, "matchLabels");
   if (match_labels.is_object()) {
     for (const auto& [key, value] : match_labels.items()) {
-      base::StrAppend(&labels, key, ": ", value.is_string() ? value.get<std::string>() : "",
-                      ",");
+      base::StrAppend(&labels, key, ": ", value.is_string() ? value.get<std::string>() : "", ",");
     }
   }
   labels += "}";
@@ -108,8 +108,8 @@ std::string GoSelectorString(const json& selector) {
   const json& match_expressions = Field(selector, "matchExpressions");
   if (match_expressions.is_array()) {
     for (const json& requirement : match_expressions) {
-      base::StrAppend(&expressions, "LabelSelectorRequirement{Key:",
-                      StringField(requirement, "key"),
+      base::StrAppend(&expressions,
+                      "LabelSelectorRequirement{Key:", StringField(requirement, "key"),
                       ",Operator:", StringField(requirement, "operator"),
                       ",Values:", GoStringSlice(Field(requirement, "values")), ",},");
     }

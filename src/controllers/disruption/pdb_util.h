@@ -45,9 +45,9 @@ std::string GoQuote(std::string_view text);
 // status.disruptedPods after dropping entries whose pod is gone, already being deleted, or was
 // expected to be deleted DeletionTimeout ago.
 struct DisruptedPods {
-  std::map<std::string, int64_t> kept;     // pod name -> disruption time (Unix seconds)
+  std::map<std::string, int64_t> kept;      // pod name -> disruption time (Unix seconds)
   std::optional<int64_t> recheck_at_nanos;  // when the earliest kept entry expires
-  std::vector<client::ObjectPtr> expired;  // pods that should have been deleted by now
+  std::vector<client::ObjectPtr> expired;   // pods that should have been deleted by now
 };
 DisruptedPods BuildDisruptedPods(const std::vector<client::ObjectPtr>& pods,
                                  const nlohmann::json& pdb, int64_t now_nanos);

@@ -2,6 +2,7 @@
 
 #include "controllers/daemonset/daemonset_controller.h"
 #include "controllers/deployment/deployment_controller.h"
+#include "controllers/disruption/disruption_controller.h"
 #include "controllers/cronjob/cronjob_controller.h"
 #include "controllers/endpoints/endpoints_controller.h"
 #include "controllers/endpointslice/endpointslice_controller.h"
@@ -60,6 +61,10 @@ const std::vector<ControllerEntry>& Controllers() {
       {"ttl-after-finished",
        [](ControllerContext& context, const ControllerManagerOptions&) {
          return std::make_unique<ttl_after_finished::TtlAfterFinishedController>(context);
+       }},
+      {"disruption",
+       [](ControllerContext& context, const ControllerManagerOptions&) {
+         return std::make_unique<DisruptionController>(context);
        }},
       {"endpoint",
        [](ControllerContext& context, const ControllerManagerOptions&) {

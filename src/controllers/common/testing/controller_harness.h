@@ -92,16 +92,23 @@ class ControllerHarness {
     return object.ok() ? *object : nlohmann::json();
   }
 
-  // Events about `name` with `reason`, after flushing what the recorders queued.
+  // Events about `name` with `reason`. Controllers record events just after the writes a test
+  // waits for, so this waits up to 5 s for the first one to be written.
   std::vector<nlohmann::json> Events(const std::string& name, const std::string& reason) {
-    events_.Flush();
     std::vector<nlohmann::json> out;
-    for (nlohmann::json& event : List(client::resources::Events())) {
-      if (event["involvedObject"].value("name", "") == name &&
-          event.value("reason", "") == reason) {
-        out.push_back(std::move(event));
-      }
-    }
+    client::testing::Eventually(
+        [&] {
+          events_.Flush();
+          out.clear();
+          for (nlohmann::json& event : List(client::resources::Events())) {
+            if (event["involvedObject"].value("name", "") == name &&
+                event.value("reason", "") == reason) {
+              out.push_back(std::move(event));
+            }
+          }
+          return !out.empty();
+        },
+        std::chrono::seconds(5));
     return out;
   }
 

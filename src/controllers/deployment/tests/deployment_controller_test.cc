@@ -13,6 +13,7 @@
 #include "client/testing/test_cluster.h"
 #include "controllers/deployment/hash.h"
 #include "controllers/replicaset/replica_set_controller.h"
+#include "controllers/common/pods.h"
 #include "controllers/common/testing/controller_harness.h"
 
 namespace k1s::controllers {
@@ -55,20 +56,10 @@ std::string Annotation(const json& object, const std::string& key) {
   return object["metadata"].value("annotations", json::object()).value(key, "");
 }
 
+// The condition of `type`, or an empty object (so .value() works on a missing one).
 json Condition(const json& object, const std::string& type) {
-  if (!object.contains("status")) return json();
-  for (const json& c : object["status"].value("conditions", json::array())) {
-    if (c.value("type", "") == type) return c;
-  }
-  return json();
-}
-
-bool IsReady(const json& pod) {
-  if (!pod.contains("status")) return false;
-  for (const json& c : pod["status"].value("conditions", json::array())) {
-    if (c.value("type", "") == "Ready") return c.value("status", "") == "True";
-  }
-  return false;
+  const json* found = FindCondition(object, type);
+  return found != nullptr ? *found : json::object();
 }
 
 class DeploymentControllerTest : public ::testing::Test {
@@ -143,13 +134,13 @@ class DeploymentControllerTest : public ::testing::Test {
           [&] {
             if (Complete(name)) return true;
             for (const json& pod : harness_.ActivePods("app=" + name)) {
-              if (!IsReady(pod)) return true;
+              if (!IsPodReady(pod)) return true;
             }
             return false;
           },
           std::chrono::seconds(3));
       for (const json& pod : harness_.ActivePods("app=" + name)) {
-        if (IsReady(pod)) continue;
+        if (IsPodReady(pod)) continue;
         ASSERT_TRUE(MarkPodRunning(harness_.admin, "default", pod["metadata"]["name"]).ok());
         break;
       }
@@ -218,7 +209,7 @@ TEST_F(DeploymentControllerTest, RollingUpdateStaysWithinSurgeAndUnavailability)
       int32_t total = 0;
       for (const json& rs : ReplicaSetsOf("roll")) total += rs["spec"].value("replicas", 0);
       int32_t ready = 0;
-      for (const json& pod : harness_.ActivePods("app=roll")) ready += IsReady(pod) ? 1 : 0;
+      for (const json& pod : harness_.ActivePods("app=roll")) ready += IsPodReady(pod) ? 1 : 0;
       max_total = std::max<int32_t>(max_total, total);
       min_ready = std::min<int32_t>(min_ready, ready);
       std::this_thread::sleep_for(std::chrono::milliseconds(5));

@@ -2,6 +2,8 @@
 // controllers' scale, the DisruptionAllowed condition, evictions through pods/eviction,
 // disruptedPods bookkeeping, warning events and stale DisruptionTarget cleanup. No workload
 // controller runs: the tests create the ReplicaSets / Deployments and their pods themselves.
+#include "controllers/disruption/disruption_controller.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -15,7 +17,6 @@
 #include "client/testing/test_cluster.h"
 #include "controllers/common/pods.h"
 #include "controllers/common/testing/controller_harness.h"
-#include "controllers/disruption/disruption_controller.h"
 
 namespace k1s::controllers {
 namespace {
@@ -49,8 +50,7 @@ class DisruptionControllerTest : public ::testing::Test {
   }
 
   // A ReplicaSet object (no controller runs for it); returns it as stored.
-  json CreateReplicaSet(const std::string& name, int32_t replicas,
-                        const json& owner = json()) {
+  json CreateReplicaSet(const std::string& name, int32_t replicas, const json& owner = json()) {
     json rs = {{"apiVersion", "apps/v1"},
                {"kind", "ReplicaSet"},
                {"metadata", {{"name", name}}},
@@ -87,10 +87,10 @@ class DisruptionControllerTest : public ::testing::Test {
 
   // A running pod labelled app=web on node-1, owned by `owner` (a controllerRef) if given.
   void CreatePod(const std::string& name, const json& owner_ref, bool ready = true) {
-    json pod = {{"metadata", {{"name", name}, {"labels", {{"app", "web"}}}}},
-                {"spec",
-                 {{"nodeName", "node-1"},
-                  {"containers", {{{"name", "app"}, {"image", "nginx"}}}}}}};
+    json pod = {
+        {"metadata", {{"name", name}, {"labels", {{"app", "web"}}}}},
+        {"spec",
+         {{"nodeName", "node-1"}, {"containers", {{{"name", "app"}, {"image", "nginx"}}}}}}};
     if (!owner_ref.is_null()) pod["metadata"]["ownerReferences"] = json::array({owner_ref});
     absl::StatusOr<json> created = admin().Create(resources::Pods(), kNs, pod);
     ASSERT_TRUE(created.ok()) << created.status();
@@ -279,7 +279,8 @@ TEST_F(DisruptionControllerTest, RecentDisruptionsAreNotHealthyExpiredOnesAreDro
   EXPECT_FALSE(GetPdb("web")["status"].contains("disruptedPods"));
   json event = FindEvent("Pod", "web-a", "NotDeleted");
   EXPECT_EQ(event.value("type", ""), "Warning");
-  EXPECT_EQ(event.value("message", ""), "Pod was expected by PDB apps/apps to be deleted but it wasn't");
+  EXPECT_EQ(event.value("message", ""),
+            "Pod was expected by PDB apps/apps to be deleted but it wasn't");
   EXPECT_EQ(event["source"].value("component", ""), "controllermanager");
 }
 
@@ -311,8 +312,8 @@ TEST_F(DisruptionControllerTest, PodsWithoutAFoundControllerFailSafe) {
                 {"controller", true}};
   CreatePod("orphan", ghost);
   CreatePdb("web", {{"maxUnavailable", 1}, {"selector", {{"matchLabels", {{"app", "web"}}}}}});
-  ASSERT_TRUE(Eventually([&] { return AllowedCondition("web").value("reason", "") == "SyncFailed"; },
-                         4s));
+  ASSERT_TRUE(
+      Eventually([&] { return AllowedCondition("web").value("reason", "") == "SyncFailed"; }, 4s));
   json condition = AllowedCondition("web");
   EXPECT_EQ(condition["status"], "False");
   EXPECT_EQ(condition["message"], "found no controllers for pod \"orphan\"");
@@ -331,8 +332,8 @@ TEST_F(DisruptionControllerTest, UnknownControllerKindFailSafe) {
                        {"uid", "00000000-0000-0000-0000-000000000002"},
                        {"controller", true}});
   CreatePdb("web", {{"minAvailable", "50%"}, {"selector", {{"matchLabels", {{"app", "web"}}}}}});
-  ASSERT_TRUE(Eventually(
-      [&] { return AllowedCondition("web").value("reason", "") == "SyncFailed"; }, 4s));
+  ASSERT_TRUE(
+      Eventually([&] { return AllowedCondition("web").value("reason", "") == "SyncFailed"; }, 4s));
   EXPECT_EQ(AllowedCondition("web")["message"],
             "no matches for kind \"Widget\" in version \"example.com/v1\"");
 }

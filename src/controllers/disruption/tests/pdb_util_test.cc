@@ -1,6 +1,8 @@
 // The disruption controller's pure parts: int-or-percent scaling, Go-formatted selectors,
 // disruptedPods bookkeeping, healthy counts, stale DisruptionTarget timing and the status /
 // condition it writes.
+#include "controllers/disruption/pdb_util.h"
+
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -9,7 +11,6 @@
 #include "api/timestamps.h"
 #include "controllers/disruption/controller_finder.h"
 #include "controllers/disruption/pdb_status.h"
-#include "controllers/disruption/pdb_util.h"
 
 namespace k1s::controllers::disruption {
 namespace {
@@ -46,9 +47,9 @@ TEST(ScaledValueTest, UpstreamErrors) {
 }
 
 TEST(GoSelectorStringTest, PrintsLikeGo) {
-  json selector = {{"matchLabels", {{"tier", "web"}, {"app", "shop"}}},
-                   {"matchExpressions",
-                    {{{"key", "env"}, {"operator", "In"}, {"values", {"prod", "qa"}}}}}};
+  json selector = {
+      {"matchLabels", {{"tier", "web"}, {"app", "shop"}}},
+      {"matchExpressions", {{{"key", "env"}, {"operator", "In"}, {"values", {"prod", "qa"}}}}}};
   EXPECT_EQ(GoSelectorString(selector),
             "&LabelSelector{MatchLabels:map[string]string{app: shop,tier: web,},"
             "MatchExpressions:[]LabelSelectorRequirement{LabelSelectorRequirement{Key:env,"
@@ -88,14 +89,14 @@ TEST(StaleDisruptionWaitTest, OnlyNonTerminatingPodsWithAnEvictionCondition) {
                      {"lastTransitionTime", api::FormatTimestamp(since)}}}}}}};
   };
   const int64_t timeout = kStalePodDisruptionTimeoutNanos;
-  EXPECT_EQ(StaleDisruptionWait(with_condition("EvictionByEvictionAPI", kNow - 30), kNowNanos,
-                                timeout),
-            90 * base::kNanosPerSecond);
-  EXPECT_EQ(StaleDisruptionWait(with_condition("EvictionByEvictionAPI", kNow - 300), kNowNanos,
-                                timeout),
-            0);
-  EXPECT_FALSE(StaleDisruptionWait(with_condition("TerminationByKubelet", kNow - 300), kNowNanos,
-                                   timeout));
+  EXPECT_EQ(
+      StaleDisruptionWait(with_condition("EvictionByEvictionAPI", kNow - 30), kNowNanos, timeout),
+      90 * base::kNanosPerSecond);
+  EXPECT_EQ(
+      StaleDisruptionWait(with_condition("EvictionByEvictionAPI", kNow - 300), kNowNanos, timeout),
+      0);
+  EXPECT_FALSE(
+      StaleDisruptionWait(with_condition("TerminationByKubelet", kNow - 300), kNowNanos, timeout));
   json terminating = with_condition("EvictionByEvictionAPI", kNow - 300);
   terminating["metadata"]["deletionTimestamp"] = api::FormatTimestamp(kNow);
   EXPECT_FALSE(StaleDisruptionWait(terminating, kNowNanos, timeout));
