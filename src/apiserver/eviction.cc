@@ -42,11 +42,11 @@ bool IsReady(const json& pod) {
   return false;
 }
 
-// A budget covers the pod when its selector matches the pod's labels; an empty or missing
-// selector covers nothing in policy/v1.
+// A budget covers the pod when its selector matches the pod's labels. In policy/v1 a missing
+// selector covers nothing and an empty one ({}) covers every pod of the namespace.
 bool Covers(const json& budget, const json& pod) {
   const json& selector = Member(Member(budget, "spec"), "selector");
-  if (!selector.is_object() || selector.empty()) return false;
+  if (!selector.is_object()) return false;
   absl::StatusOr<api::LabelSelector> parsed = api::LabelSelector::FromJson(selector);
   if (!parsed.ok() || parsed->Empty()) return false;
   return parsed->Matches(Member(Member(pod, "metadata"), "labels"));
@@ -102,9 +102,10 @@ absl::StatusOr<bool> PlanEviction(const json& pod, const std::vector<json>& budg
     api::ResourceType budgets_type;
     budgets_type.group = "policy";
     budgets_type.plural = "poddisruptionbudgets";
+    // Upstream names the resource in the singular here.
     return api::ForbiddenError(
         budgets_type, name,
-        base::StrCat("poddisruptionbudgets.policy \"", name,
+        base::StrCat("poddisruptionbudget.policy \"", name,
                      "\" is forbidden: pdb disruptions allowed is negative"));
   }
   if (allowed == 0) {

@@ -104,11 +104,19 @@ TEST(PlanEvictionTest, BudgetsThatSelectOtherPodsDoNotCount) {
   json scratch;
   json other = Budget(0);
   other["spec"]["selector"]["matchLabels"]["app"] = "db";
-  json empty = Budget(0);
-  empty["spec"]["selector"] = json::object();
-  absl::StatusOr<bool> plan = PlanEviction(RunningPod(), {other, empty}, 0, &scratch);
+  json missing = Budget(0);
+  missing["spec"].erase("selector");
+  absl::StatusOr<bool> plan = PlanEviction(RunningPod(), {other, missing}, 0, &scratch);
   ASSERT_TRUE(plan.ok());
   EXPECT_FALSE(*plan);
+}
+
+TEST(PlanEvictionTest, AnEmptySelectorCoversEveryPod) {
+  json scratch;
+  json everything = Budget(0);
+  everything["spec"]["selector"] = json::object();
+  absl::StatusOr<bool> plan = PlanEviction(RunningPod(), {everything}, 0, &scratch);
+  EXPECT_EQ(api::ToHttpError(plan.status()).code, 429) << plan.status();
 }
 
 TEST(PlanEvictionTest, TwoCoveringBudgetsAreAnInternalError) {
