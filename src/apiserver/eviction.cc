@@ -48,7 +48,7 @@ bool Covers(const json& budget, const json& pod) {
   const json& selector = Member(Member(budget, "spec"), "selector");
   if (!selector.is_object()) return false;
   absl::StatusOr<api::LabelSelector> parsed = api::LabelSelector::FromJson(selector);
-  if (!parsed.ok() || parsed->Empty()) return false;
+  if (!parsed.ok()) return false;
   return parsed->Matches(Member(Member(pod, "metadata"), "labels"));
 }
 
