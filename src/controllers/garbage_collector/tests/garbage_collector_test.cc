@@ -155,7 +155,7 @@ TEST_F(GarbageCollectorTest, OrphanDeletionKeepsDependentsWithoutTheReference) {
   Create(resources::Secrets(), "co-owned", json::array({RefTo(owner), RefTo(other)}));
 
   ASSERT_TRUE(DeleteWith("owner", "Orphan").ok());
-  EXPECT_TRUE(Eventually([&] { return Gone(resources::ConfigMaps(), "owner"); }, 5s));
+  ASSERT_TRUE(Eventually([&] { return Gone(resources::ConfigMaps(), "owner"); }, 15s));
   json child = Get(resources::ConfigMaps(), "child");
   ASSERT_TRUE(child.is_object());
   EXPECT_FALSE(child["metadata"].contains("ownerReferences"));

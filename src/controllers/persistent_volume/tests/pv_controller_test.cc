@@ -116,9 +116,18 @@ TEST_F(PersistentVolumeBinderTest, BindsTheSmallestMatchingVolume) {
   CreateVolume("pv-mid", "5Gi");
   CreateVolume("pv-readonly", "3Gi", "", {"ReadOnlyMany"});
   CreateVolume("pv-fast", "3Gi", "fast");
+  // The binder marks each volume Available once it has seen it; only then is the choice fair.
+  ASSERT_TRUE(Eventually(
+      [&] {
+        for (const char* name : {"pv-small", "pv-big", "pv-mid", "pv-readonly", "pv-fast"}) {
+          if (Phase(Volume(name)) != "Available") return false;
+        }
+        return true;
+      },
+      10s));
   CreateClaim("claim", "2Gi");
 
-  ASSERT_TRUE(Eventually([&] { return ClaimBound("claim"); }, 4s));
+  ASSERT_TRUE(Eventually([&] { return ClaimBound("claim"); }, 10s));
   json claim = Claim("claim");
   EXPECT_EQ(claim["spec"]["volumeName"], "pv-mid");
   EXPECT_EQ(claim["metadata"]["annotations"]["pv.kubernetes.io/bind-completed"], "yes");
