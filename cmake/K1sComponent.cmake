@@ -8,6 +8,9 @@
 # Declares the library k1s_<name> (alias k1s::<name>) and, when TESTS is given, the unit-test
 # binary <name>_unit_tests whose tests ctest discovers with the label "unit". Every component is
 # built this way so flags, include roots and test wiring never drift between folders.
+# A folder whose tests run several components together (a real apiserver and datastore, as the
+# controllers' tests do) sets K1S_COMPONENT_TEST_LABEL to "integration": its tests then carry
+# that label and stay out of `unit_tests`.
 # `unit_tests` builds every component's unit-test binary and nothing else (the sanitizer pass
 # in scripts/test needs no k1s binary, e2e tests or benchmarks).
 if(K1S_BUILD_TESTS AND NOT TARGET unit_tests)
@@ -36,9 +39,15 @@ function(k1s_component)
     add_executable(${test_bin} ${C_TESTS})
     target_link_libraries(${test_bin} PRIVATE ${lib} ${C_TEST_DEPS} k1s_compile_options
                           GTest::gmock GTest::gtest GTest::gtest_main)
-    gtest_discover_tests(${test_bin} DISCOVERY_MODE PRE_TEST PROPERTIES LABELS unit
+    set(label unit)
+    if(K1S_COMPONENT_TEST_LABEL)
+      set(label ${K1S_COMPONENT_TEST_LABEL})
+    endif()
+    gtest_discover_tests(${test_bin} DISCOVERY_MODE PRE_TEST PROPERTIES LABELS ${label}
                          DISCOVERY_TIMEOUT 30)
-    add_dependencies(unit_tests ${test_bin})
+    if(label STREQUAL "unit")
+      add_dependencies(unit_tests ${test_bin})
+    endif()
   endif()
 endfunction()
 
