@@ -112,6 +112,25 @@ class ControllerHarness {
     return out;
   }
 
+  // Whether an event with `reason` whose message contains `message_part` appears within 5 s
+  // (about any object in any namespace: a controller's pods have generated names).
+  bool HasEvent(const std::string& reason, const std::string& message_part) {
+    return client::testing::Eventually(
+        [&] {
+          events_.Flush();
+          absl::StatusOr<nlohmann::json> list = admin.List(client::resources::Events(), "");
+          if (!list.ok()) return false;
+          for (const nlohmann::json& event : (*list)["items"]) {
+            if (event.value("reason", "") == reason &&
+                event.value("message", "").find(message_part) != std::string::npos) {
+              return true;
+            }
+          }
+          return false;
+        },
+        std::chrono::seconds(5));
+  }
+
   // Marks every active pod matching `selector` Running and Ready (the kubelet's part).
   void MarkAllReady(const std::string& selector) {
     for (const nlohmann::json& pod : ActivePods(selector)) {

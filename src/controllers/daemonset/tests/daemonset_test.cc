@@ -118,17 +118,8 @@ class DaemonSetControllerTest : public ::testing::Test {
     return (*ds)["status"];
   }
 
-  bool HasEvent(const std::string& reason, const std::string& message_part = "") {
-    harness_.events().Flush();
-    auto list = admin_.List(client::resources::Events(), kNamespace);
-    if (!list.ok()) return false;
-    for (const json& event : (*list)["items"]) {
-      if (event.value("reason", "") == reason &&
-          event.value("message", "").find(message_part) != std::string::npos) {
-        return true;
-      }
-    }
-    return false;
+  bool HasEvent(const std::string& reason, const std::string& message_part) {
+    return harness_.HasEvent(reason, message_part);
   }
 
   testing::ControllerHarness harness_;

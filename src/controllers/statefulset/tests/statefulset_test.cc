@@ -110,16 +110,8 @@ class StatefulSetControllerTest : public ::testing::Test {
     return stored ? (*stored)["spec"]["containers"][0].value("image", "") : "";
   }
 
-  bool HasEvent(const std::string& reason, const std::string& message) {
-    harness_.events().Flush();
-    auto list = admin_.List(client::resources::Events(), kNamespace);
-    if (!list.ok()) return false;
-    for (const json& event : (*list)["items"]) {
-      if (event.value("reason", "") == reason && event.value("message", "") == message) {
-        return true;
-      }
-    }
-    return false;
+  bool HasEvent(const std::string& reason, const std::string& message_part) {
+    return harness_.HasEvent(reason, message_part);
   }
 
   testing::ControllerHarness harness_;
