@@ -109,7 +109,8 @@ ScheduleResult Algorithm::Schedule(const PodInfo& pod, const Snapshot& snapshot)
     result.message = kNoNodesAvailable;
     return result;
   }
-  CycleState state;
+  result.state = std::make_shared<CycleState>();
+  CycleState& state = *result.state;
   Diagnosis& diagnosis = result.diagnosis;
   // PreFilter: a rejection fails the pod on every node; node lists are intersected.
   std::optional<std::set<std::string>> allowed;

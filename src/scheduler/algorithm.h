@@ -9,6 +9,7 @@
 // random generator).
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -34,6 +35,7 @@ struct ScheduleResult {
   Code code = Code::kSuccess;  // on failure: kUnschedulableAndUnresolvable / kUnschedulable
   std::string message;         // on failure: the FailedScheduling message
   Diagnosis diagnosis;
+  std::shared_ptr<CycleState> state;  // what the plugins kept, for PreBind
 };
 
 struct AlgorithmOptions {
@@ -48,6 +50,7 @@ class Algorithm {
   Algorithm(Plugins plugins, AlgorithmOptions options = {});
 
   ScheduleResult Schedule(const PodInfo& pod, const Snapshot& snapshot);
+  const Plugins& plugins() const { return plugins_; }
 
   // Every filter on one node, stopping at the first rejection (for preemption's dry run too).
   Status RunFilters(const CycleState& state, const PodInfo& pod, const NodeInfo& node) const;

@@ -73,8 +73,8 @@ void SchedulerCache::Unplace(const std::string& key) {
   MaybeDrop(node);
 }
 
-void SchedulerCache::AddPod(const nlohmann::json& pod) {
-  std::string node = NodeNameOf(pod, "spec", "nodeName");
+void SchedulerCache::AddPod(const client::ObjectPtr& pod) {
+  std::string node = NodeNameOf(*pod, "spec", "nodeName");
   if (node.empty()) return;
   std::shared_ptr<const PlacedPod> placed = MakePlacedPod(pod);
   absl::MutexLock lock(&mu_);

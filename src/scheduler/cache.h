@@ -38,8 +38,8 @@ class SchedulerCache {
   void RemoveNode(const std::string& name);
 
   // A bound, non-terminal pod seen by the informer (confirms an assumed one).
-  void AddPod(const nlohmann::json& pod);
-  void UpdatePod(const nlohmann::json& pod) { AddPod(pod); }
+  void AddPod(const client::ObjectPtr& pod);
+  void UpdatePod(const client::ObjectPtr& pod) { AddPod(pod); }
   void RemovePod(const std::string& key);
 
   // Places `pod` on `node_name` before its binding is written.

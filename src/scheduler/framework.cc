@@ -6,7 +6,8 @@
 
 namespace k1s::scheduler {
 
-Plugins DefaultPlugins() {
+Plugins DefaultPlugins(std::shared_ptr<const ClusterObjects> objects) {
+  if (objects == nullptr) objects = std::make_shared<StaticObjects>();
   auto taints = std::make_shared<plugins::TaintToleration>();
   auto affinity = std::make_shared<plugins::NodeAffinity>();
   auto fit = std::make_shared<plugins::NodeResourcesFit>();

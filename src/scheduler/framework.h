@@ -18,7 +18,10 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "client/client.h"
 #include "scheduler/cache.h"
+#include "scheduler/cluster_objects.h"
 #include "scheduler/node_info.h"
 #include "scheduler/pod_info.h"
 
@@ -98,16 +101,29 @@ class ScorePlugin {
                               std::vector<int64_t>& scores) const {}
 };
 
+// Runs on a binder thread after the pod is assumed on `node` and before the Binding is written:
+// writes what must exist first (VolumeBinding binds claims). `state` is the cycle's, read-only
+// by then. A non-OK result fails the binding; the pod is forgotten and retried.
+class PreBindPlugin {
+ public:
+  virtual ~PreBindPlugin() = default;
+  virtual std::string_view Name() const = 0;
+  virtual absl::Status PreBind(const CycleState& state, const PodInfo& pod,
+                               const std::string& node, client::Client& client) const = 0;
+};
+
 struct Plugins {
   std::vector<std::shared_ptr<const FilterPlugin>> filters;  // in upstream's order
   std::vector<std::shared_ptr<const ScorePlugin>> scores;
+  std::vector<std::shared_ptr<const PreBindPlugin>> pre_binds;
 };
 
 // upstream's default profile, restricted to the plugins implemented here:
 // filters NodeUnschedulable, NodeName, TaintToleration, NodeAffinity, NodeResourcesFit;
 // scores TaintToleration (3), NodeAffinity (2), NodeResourcesFit (1, LeastAllocated on cpu and
-// memory), NodeResourcesBalancedAllocation (1).
-Plugins DefaultPlugins();
+// memory), NodeResourcesBalancedAllocation (1). `objects` serves plugins that read more than
+// nodes and pods (null: none exist).
+Plugins DefaultPlugins(std::shared_ptr<const ClusterObjects> objects = nullptr);
 
 // upstream framework.DefaultNormalizeScore: scales to 0..max by the largest score; `reverse`
 // turns "more is worse" counts into scores.

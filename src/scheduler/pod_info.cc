@@ -47,6 +47,34 @@ bool HasSchedulingGates(const json& pod) {
   return gates.is_array() && !gates.empty();
 }
 
+std::vector<HostPort> PodHostPorts(const json& pod) {
+  std::vector<HostPort> ports;
+  auto add_from = [&](const json& container) {
+    const json& list = Member(container, "ports");
+    for (const json& port : list.is_array() ? list : json::array()) {
+      const json& host_port = Member(port, "hostPort");
+      if (!host_port.is_number_integer() || host_port.get<int64_t>() <= 0) continue;
+      HostPort entry;
+      entry.port = static_cast<int32_t>(host_port.get<int64_t>());
+      const json& protocol = Member(port, "protocol");
+      entry.protocol = protocol.is_string() ? protocol.get<std::string>() : "TCP";
+      const json& ip = Member(port, "hostIP");
+      entry.host_ip = ip.is_string() ? ip.get<std::string>() : "";
+      ports.push_back(std::move(entry));
+    }
+  };
+  const json& spec = Member(pod, "spec");
+  const json& containers = Member(spec, "containers");
+  for (const json& container : containers.is_array() ? containers : json::array()) {
+    add_from(container);
+  }
+  const json& init = Member(spec, "initContainers");
+  for (const json& container : init.is_array() ? init : json::array()) {
+    if (Member(container, "restartPolicy") == "Always") add_from(container);
+  }
+  return ports;
+}
+
 PodInfo MakePodInfo(client::ObjectPtr pod) {
   PodInfo info;
   const json& object = *pod;
@@ -57,8 +85,9 @@ PodInfo MakePodInfo(client::ObjectPtr pod) {
   info.node_name = StringAt(object, "spec", "nodeName");
   info.priority = PodPriority(object);
   info.preemption_policy = StringAt(object, "spec", "preemptionPolicy");
-  info.requests = PodRequests(object);
-  info.non_zero_requests = PodRequests(object, /*non_zero=*/true);
+  info.placed = MakePlacedPod(pod);
+  info.requests = info.placed->requests;
+  info.non_zero_requests = info.placed->non_zero_requests;
   info.tolerations = ParseTolerations(object);
   const json& selector = Member(Member(object, "spec"), "nodeSelector");
   if (selector.is_object()) {
@@ -72,14 +101,19 @@ PodInfo MakePodInfo(client::ObjectPtr pod) {
   return info;
 }
 
-std::shared_ptr<const PlacedPod> MakePlacedPod(const json& pod) {
+std::shared_ptr<const PlacedPod> MakePlacedPod(client::ObjectPtr object) {
+  const json& pod = *object;
   auto placed = std::make_shared<PlacedPod>();
-  placed->key =
-      client::ObjectKey(StringAt(pod, "metadata", "namespace"), StringAt(pod, "metadata", "name"));
+  placed->namespace_name = StringAt(pod, "metadata", "namespace");
+  placed->key = client::ObjectKey(placed->namespace_name, StringAt(pod, "metadata", "name"));
   placed->uid = StringAt(pod, "metadata", "uid");
   placed->priority = PodPriority(pod);
+  placed->labels = ParseLabels(pod);
   placed->requests = PodRequests(pod);
   placed->non_zero_requests = PodRequests(pod, /*non_zero=*/true);
+  placed->host_ports = PodHostPorts(pod);
+  placed->terminating = IsBeingDeleted(pod);
+  placed->object = std::move(object);
   return placed;
 }
 

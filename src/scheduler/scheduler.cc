@@ -58,16 +58,6 @@ std::string TruncateMessage(const std::string& message) {
   return base::StrCat(message.substr(0, kMaxEventMessage - kSuffix.size()), kSuffix);
 }
 
-std::shared_ptr<const PlacedPod> PlacedFrom(const PodInfo& info) {
-  auto placed = std::make_shared<PlacedPod>();
-  placed->key = info.key;
-  placed->uid = info.uid;
-  placed->priority = info.priority;
-  placed->requests = info.requests;
-  placed->non_zero_requests = info.non_zero_requests;
-  return placed;
-}
-
 }  // namespace
 
 Scheduler::Scheduler(client::Client client, client::InformerFactory& informers,
@@ -80,7 +70,9 @@ Scheduler::Scheduler(client::Client client, client::InformerFactory& informers,
       clock_(clock),
       options_(std::move(options)),
       core_(std::make_shared<Core>(clock, options_.queue)),
-      algorithm_(DefaultPlugins(), options_.algorithm) {
+      objects_(std::make_shared<InformerObjects>(
+          informers, [core = core_] { core->queue.MoveAllToActiveOrBackoff(); })),
+      algorithm_(DefaultPlugins(objects_), options_.algorithm) {
   RegisterHandlers();
 }
 
@@ -96,7 +88,10 @@ void Scheduler::RegisterHandlers() {
   client::EventHandler pods;
   pods.on_add = [core, pending](const client::ObjectPtr& pod) {
     if (IsAssigned(*pod)) {
-      if (!IsTerminal(*pod)) core->cache.AddPod(*pod);
+      if (IsTerminal(*pod)) return;
+      core->cache.AddPod(pod);
+      // A new pod on a node can satisfy another's (anti-)affinity or spread.
+      core->queue.MoveAllToActiveOrBackoff();
     } else if (pending(*pod)) {
       core->queue.Add(pod);
     }
@@ -113,7 +108,7 @@ void Scheduler::RegisterHandlers() {
           core->cache.RemovePod(key);
         }
       } else if (!IsAssigned(*old) || Member(*old, "spec") != Member(*pod, "spec")) {
-        core->cache.UpdatePod(*pod);
+        core->cache.UpdatePod(pod);
       }
     } else if (pending(*pod)) {
       core->queue.Update(pod);
@@ -158,6 +153,9 @@ absl::Status Scheduler::Start() {
                           base::StrCat("scheduler: waiting for the ", informer->resource().plural,
                                        " informer: ", status.message()));
     }
+  }
+  if (absl::Status status = objects_->WaitForSync(options_.sync_timeout); !status.ok()) {
+    return absl::Status(status.code(), base::StrCat("scheduler: waiting for ", status.message()));
   }
   absl::MutexLock lock(&mu_);
   if (started_) return absl::OkStatus();
@@ -207,9 +205,9 @@ void Scheduler::ScheduleOne(const QueuedPod& queued) {
     return;
   }
   // Counted on the node from now on, while the binding is written in the background.
-  core_->cache.AssumePod(PlacedFrom(info), result.node);
+  core_->cache.AssumePod(info.placed, result.node);
   absl::MutexLock lock(&mu_);
-  bindings_.push_back({queued, result.node});
+  bindings_.push_back({queued, std::move(info), result.node, std::move(result.state)});
 }
 
 void Scheduler::BindLoop() {
@@ -231,6 +229,14 @@ void Scheduler::BindLoop() {
 }
 
 void Scheduler::Bind(const Binding& binding) {
+  for (const auto& plugin : algorithm_.plugins().pre_binds) {
+    absl::Status status = plugin->PreBind(*binding.state, binding.info, binding.node, client_);
+    if (!status.ok()) {
+      FailBinding(binding, base::StrCat("running PreBind plugin \"", plugin->Name(),
+                                        "\": ", status.message()));
+      return;
+    }
+  }
   const json& pod = *binding.pod.pod;
   std::string namespace_name = StringAt(pod, "metadata", "namespace");
   std::string name = StringAt(pod, "metadata", "name");
@@ -250,13 +256,16 @@ void Scheduler::Bind(const Binding& binding) {
     core_->queue.Done(binding.pod.key);
     return;
   }
+  FailBinding(binding,
+              base::StrCat("running Bind plugin \"DefaultBinder\": ", bound.status().message()));
+}
+
+void Scheduler::FailBinding(const Binding& binding, const std::string& message) {
   ++errors_;
-  Log()->warn("binding {} to {}: {}", binding.pod.key, binding.node, bound.status());
+  Log()->warn("binding {} to {}: {}", binding.pod.key, binding.node, message);
   core_->cache.ForgetPod(binding.pod.key);
   core_->queue.MoveAllToActiveOrBackoff();  // what it held on the node is free again
-  HandleFailure(binding.pod, "SchedulerError",
-                base::StrCat("running Bind plugin \"DefaultBinder\": ", bound.status().message()),
-                /*error=*/true);
+  HandleFailure(binding.pod, "SchedulerError", message, /*error=*/true);
 }
 
 void Scheduler::HandleFailure(const QueuedPod& queued, const std::string& reason,

@@ -31,6 +31,7 @@
 #include "client/informer.h"
 #include "scheduler/algorithm.h"
 #include "scheduler/cache.h"
+#include "scheduler/cluster_objects.h"
 #include "scheduler/scheduling_queue.h"
 
 namespace k1s::scheduler {
@@ -46,8 +47,8 @@ struct SchedulerOptions {
 
 class Scheduler {
  public:
-  // Registers handlers on informers.For(Pods()) and For(Nodes()); start the factory (and wait
-  // for it) before Start.
+  // Registers handlers on informers.For(Pods()), For(Nodes()) and the informers of
+  // ClusterObjectResources(); start the factory (and wait for it) before Start.
   Scheduler(client::Client client, client::InformerFactory& informers,
             std::shared_ptr<client::EventRecorder> recorder, base::Clock& clock,
             SchedulerOptions options = {});
@@ -79,7 +80,9 @@ class Scheduler {
   };
   struct Binding {
     QueuedPod pod;
+    PodInfo info;
     std::string node;
+    std::shared_ptr<const CycleState> state;  // for PreBind plugins
   };
 
   void RegisterHandlers();
@@ -87,6 +90,8 @@ class Scheduler {
   void ScheduleOne(const QueuedPod& pod);
   void BindLoop();
   void Bind(const Binding& binding);
+  // Forgets the assumed pod and requeues it with a SchedulerError `message`.
+  void FailBinding(const Binding& binding, const std::string& message);
   // The FailedScheduling event and PodScheduled=False condition; requeues the pod.
   void HandleFailure(const QueuedPod& pod, const std::string& reason, const std::string& message,
                      bool error);
@@ -100,6 +105,7 @@ class Scheduler {
   base::Clock& clock_;
   const SchedulerOptions options_;
   std::shared_ptr<Core> core_;
+  std::shared_ptr<InformerObjects> objects_;
   Algorithm algorithm_;  // the scheduling thread's only
 
   absl::Mutex mu_;

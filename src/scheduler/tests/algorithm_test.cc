@@ -39,7 +39,7 @@ std::shared_ptr<const Snapshot> SnapshotOf(
   for (const auto& [pod, node] : placed) {
     json bound = pod;
     bound["spec"]["nodeName"] = node;
-    cache.AddPod(bound);
+    cache.AddPod(std::make_shared<const json>(bound));
   }
   return cache.GetSnapshot();
 }
