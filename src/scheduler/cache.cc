@@ -1,5 +1,6 @@
 #include "scheduler/cache.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace k1s::scheduler {
@@ -15,13 +16,17 @@ std::string NodeNameOf(const nlohmann::json& object, const char* section, const 
 
 }  // namespace
 
-NodeInfoPtr Snapshot::Get(const std::string& name) const {
-  auto it = index.find(name);
-  return it == index.end() ? nullptr : nodes[it->second];
+NodeInfoPtr Snapshot::Get(std::string_view name) const {
+  auto it = std::lower_bound(nodes.begin(), nodes.end(), name,
+                             [](const NodeInfoPtr& node, std::string_view wanted) {
+                               return node->name() < wanted;
+                             });
+  return it != nodes.end() && (*it)->name() == name ? *it : nullptr;
 }
 
 NodeInfo& SchedulerCache::Mutable(const std::string& name) {
   ++generation_;
+  snapshot_.reset();  // stale now; keeping it would force a copy of every node changed next
   std::shared_ptr<NodeInfo>& slot = nodes_[name];
   if (slot == nullptr) {
     slot = std::make_shared<NodeInfo>(name);
@@ -110,7 +115,6 @@ std::shared_ptr<const Snapshot> SchedulerCache::GetSnapshot() {
   snapshot->nodes.reserve(nodes_.size());
   for (const auto& [name, info] : nodes_) {
     if (info->node() == nullptr) continue;
-    snapshot->index.emplace(name, snapshot->nodes.size());
     snapshot->nodes.push_back(info);
   }
   snapshot_ = std::move(snapshot);

@@ -14,6 +14,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -26,9 +27,9 @@ namespace k1s::scheduler {
 // The nodes one scheduling cycle works on, sorted by name; only nodes with a Node object.
 struct Snapshot {
   std::vector<NodeInfoPtr> nodes;
-  std::map<std::string, size_t, std::less<>> index;  // node name -> position in `nodes`
 
-  NodeInfoPtr Get(const std::string& name) const;
+  // Binary search by name (no index to rebuild: a snapshot is made after every placement).
+  NodeInfoPtr Get(std::string_view name) const;
 };
 
 class SchedulerCache {
