@@ -302,12 +302,19 @@ void ApiServer::Impl::Handle(http::Request request, std::shared_ptr<http::Respon
   if (info.verb == "watch") return;  // a watch's duration is its whole life: not a latency
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::string verb = info.is_resource_request ? info.verb : request.method;
   std::string scope;
   if (info.is_resource_request) {
     scope = !info.name.empty()             ? "resource"
             : !info.namespace_name.empty() ? "namespace"
                                            : "cluster";
+  }
+  // upstream's metric verbs: the HTTP method, with GET on a collection as LIST and an
+  // apply patch as APPLY (dashboards select POST|PUT|PATCH|DELETE for writes).
+  std::string verb = request.method;
+  if ((verb == "GET" || verb == "HEAD") && scope != "resource" && !scope.empty()) verb = "LIST";
+  if (verb == "PATCH" &&
+      request.headers.Get("Content-Type").value_or("").rfind("application/apply-patch", 0) == 0) {
+    verb = "APPLY";
   }
   bool dry_run = false;
   for (const auto& [name, value] : request.QueryParams()) dry_run = dry_run || name == "dryRun";

@@ -262,6 +262,12 @@ void Informer::Notify(const ObjectPtr& old_object, const ObjectPtr& new_object) 
   }
 }
 
+void Informer::Trim(json& object) const {
+  if (options_.keep_managed_fields) return;
+  auto metadata = object.find("metadata");
+  if (metadata != object.end() && metadata->is_object()) metadata->erase("managedFields");
+}
+
 absl::Status Informer::Relist() {
   ListOptions list_options;
   list_options.label_selector = options_.label_selector;
@@ -271,6 +277,7 @@ absl::Status Informer::Relist() {
   std::unordered_map<std::string, ObjectPtr> listed;
   if (list->contains("items") && (*list)["items"].is_array()) {
     for (json& item : (*list)["items"]) {
+      Trim(item);
       std::string key = ObjectKey(item);
       listed.emplace(std::move(key), std::make_shared<const json>(std::move(item)));
     }
@@ -316,6 +323,7 @@ absl::Status Informer::ApplyEvent(const std::string& line) {
     if (!version.empty()) resource_version_ = version;
     return absl::OkStatus();
   }
+  Trim(object);
   const std::string key = ObjectKey(object);
   ObjectPtr previous;
   ObjectPtr current;

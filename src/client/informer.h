@@ -58,6 +58,10 @@ struct InformerOptions {
   std::chrono::milliseconds resync{0};  // 0 = never
   // How long to wait before retrying a failed list or watch (doubles up to 30 s).
   std::chrono::milliseconds retry_delay{200};
+  // Cached objects drop metadata.managedFields (as upstream's controllers and scheduler trim
+  // them): often a third of a pod, and nothing reads them. Updates sent without them keep the
+  // server's.
+  bool keep_managed_fields = false;
 };
 
 class Informer {
@@ -104,6 +108,8 @@ class Informer {
   absl::Status ListAndWatch();
   absl::Status Relist();
   absl::Status ApplyEvent(const std::string& line);
+  // What the options leave out of cached objects.
+  void Trim(nlohmann::json& object) const;
   // Store mutation; returns the previous object (null if none).
   ObjectPtr Put(const std::string& key, ObjectPtr object) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   ObjectPtr Erase(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -5,11 +5,13 @@
 #include <set>
 #include <utility>
 
+#include "absl/synchronization/mutex.h"
 #include "api/errors.h"
 #include "api/label_selector.h"
 #include "base/strings.h"
 #include "controllers/common/owner_refs.h"
 #include "controllers/common/pods.h"
+#include "controllers/common/slow_start.h"
 #include "controllers/daemonset/daemon_pods.h"
 #include "controllers/daemonset/daemonset_impl.h"
 #include "controllers/daemonset/node_placement.h"
@@ -210,39 +212,35 @@ absl::Status DaemonSetController::Impl::SyncNodes(
   // Set before writing so the informer's events cannot be missed.
   expectations_.Set(key, create_count, delete_count);
 
+  absl::Mutex errors_mu;
   std::vector<absl::Status> errors;
+  auto record = [&](absl::Status error) {
+    absl::MutexLock lock(&errors_mu);
+    errors.push_back(std::move(error));
+  };
   json pod_template = daemonset::CreatePodTemplate(Path(ds, {"spec", "template"}),
                                                    daemonset::TemplateGeneration(ds), hash);
-  // Slow start: batches of 1, 2, 4, ...; a batch with a failure ends the creates for this sync.
-  int32_t position = 0;
-  for (int32_t batch = std::min(create_count, 1); position < create_count;
-       batch = std::min(2 * batch, create_count - position)) {
-    size_t errors_before = errors.size();
-    for (int32_t i = position; i < position + batch; ++i) {
-      absl::Status created = CreatePod(ds, pod_template, nodes_needing_pods[i]);
-      if (!created.ok()) {
-        expectations_.CreationObserved(key);
-        errors.push_back(created);
-      }
+  // A batch with a failure ends the creates for this sync.
+  BatchResult created = SlowStartBatch(create_count, 1, [&](int32_t i) {
+    absl::Status status = CreatePod(ds, pod_template, nodes_needing_pods[static_cast<size_t>(i)]);
+    if (!status.ok()) {
+      expectations_.CreationObserved(key);
+      record(status);
     }
-    position += batch;
-    if (errors.size() > errors_before) {
-      int32_t skipped = create_count - position;
-      if (skipped > 0) {
-        log_->debug("slow-start failure: skipping {} pod creations for daemon set {}", skipped,
-                    key);
-        expectations_.Lower(key, skipped, 0);
-      }
-      break;
-    }
+    return status;
+  });
+  if (int32_t skipped = create_count - created.attempted; skipped > 0) {
+    log_->debug("slow-start failure: skipping {} pod creations for daemon set {}", skipped, key);
+    expectations_.Lower(key, skipped, 0);
   }
 
-  for (int32_t i = 0; i < delete_count; ++i) {
-    absl::Status deleted = DeletePod(ds, pods_to_delete[i]);
-    if (deleted.ok()) continue;
+  ParallelCalls(delete_count, [&](int32_t i) {
+    absl::Status deleted = DeletePod(ds, pods_to_delete[static_cast<size_t>(i)]);
+    if (deleted.ok()) return deleted;
     expectations_.DeletionObserved(key);
-    if (!api::IsNotFound(deleted)) errors.push_back(deleted);
-  }
+    if (!api::IsNotFound(deleted)) record(deleted);
+    return deleted;
+  });
 
   if (errors.empty()) return absl::OkStatus();
   std::string message;

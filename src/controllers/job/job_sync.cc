@@ -10,6 +10,7 @@
 #include "client/resource.h"
 #include "controllers/common/owner_refs.h"
 #include "controllers/common/pods.h"
+#include "controllers/common/slow_start.h"
 #include "controllers/job/job_controller.h"
 #include "controllers/job/job_util.h"
 #include "controllers/job/pod_selection.h"
@@ -436,49 +437,41 @@ int32_t JobController::CreatePods(SyncContext& sync, int32_t count,
     finalizers.push_back(kTrackingFinalizer);
   }
 
-  // Slow start: batches of 1, 2, 4, ... so a failing create (quota, admission) fails once, not
-  // `count` times.
-  int32_t created = 0;
-  size_t next_index = 0;
-  int32_t remaining = count;
-  for (int32_t batch = std::min(remaining, kSlowStartInitialBatchSize); remaining > 0;
-       batch = std::min(2 * batch, remaining)) {
-    bool batch_failed = false;
-    for (int32_t i = 0; i < batch; ++i) {
-      json pod = pod_template;
-      std::string generate_name = base::StrCat(job_name, "-");
-      if (next_index < indexes.size()) {
-        int32_t index = indexes[next_index++];
-        std::string text = std::to_string(index);
-        pod["metadata"]["annotations"][kCompletionIndexAnnotation] = text;
-        pod["metadata"]["labels"][kCompletionIndexAnnotation] = text;
-        pod["spec"]["hostname"] = base::StrCat(job_name, "-", index);
-        generate_name = PodGenerateNameWithIndex(job_name, index);
-        if (BackoffLimitPerIndex(job)) {
-          auto it = sync.delayed_deletion_per_index.find(index);
-          AddIndexFailureCountAnnotations(
-              pod, job, it == sync.delayed_deletion_per_index.end() ? nullptr : it->second);
-        }
-      }
-      absl::StatusOr<json> result = pod_control_.CreatePod(job, pod, generate_name);
-      if (result.ok()) {
-        ++created;
-      } else {
-        // The informer will never show this pod.
-        expectations_.CreationObserved(sync.key);
-        Log()->warn("creating pod for job {}: {}", sync.key, result.status());
-        if (error.ok()) error = result.status();
-        batch_failed = true;
+  // The pods to create, each with its completion index when the Job is Indexed.
+  std::vector<std::pair<json, std::string>> pods;  // pod, generateName
+  pods.reserve(static_cast<size_t>(count));
+  for (int32_t i = 0; i < count; ++i) {
+    json pod = pod_template;
+    std::string generate_name = base::StrCat(job_name, "-");
+    if (static_cast<size_t>(i) < indexes.size()) {
+      int32_t index = indexes[static_cast<size_t>(i)];
+      std::string text = std::to_string(index);
+      pod["metadata"]["annotations"][kCompletionIndexAnnotation] = text;
+      pod["metadata"]["labels"][kCompletionIndexAnnotation] = text;
+      pod["spec"]["hostname"] = base::StrCat(job_name, "-", index);
+      generate_name = PodGenerateNameWithIndex(job_name, index);
+      if (BackoffLimitPerIndex(job)) {
+        auto it = sync.delayed_deletion_per_index.find(index);
+        AddIndexFailureCountAnnotations(
+            pod, job, it == sync.delayed_deletion_per_index.end() ? nullptr : it->second);
       }
     }
-    remaining -= batch;
-    if (batch_failed && remaining > 0) {
-      // Skipped pods are not expected; the next sync retries the slow start.
-      for (int32_t i = 0; i < remaining; ++i) expectations_.CreationObserved(sync.key);
-      break;
-    }
+    pods.emplace_back(std::move(pod), std::move(generate_name));
   }
-  return created;
+  // Slow start: a failing create (quota, admission) fails once, not `count` times.
+  BatchResult result = SlowStartBatch(count, kSlowStartInitialBatchSize, [&](int32_t i) {
+    const auto& [pod, generate_name] = pods[static_cast<size_t>(i)];
+    absl::StatusOr<json> created = pod_control_.CreatePod(job, pod, generate_name);
+    if (created.ok()) return absl::OkStatus();
+    // The informer will never show this pod.
+    expectations_.CreationObserved(sync.key);
+    Log()->warn("creating pod for job {}: {}", sync.key, created.status());
+    return created.status();
+  });
+  if (!result.first_error.ok() && error.ok()) error = result.first_error;
+  // Skipped pods are not expected; the next sync retries the slow start.
+  for (int32_t i = result.attempted; i < count; ++i) expectations_.CreationObserved(sync.key);
+  return result.successes;
 }
 
 std::pair<int32_t, int32_t> JobController::DeleteJobPods(SyncContext& sync,

@@ -16,6 +16,7 @@
 #include "client/work_queue.h"
 #include "controllers/common/owner_refs.h"
 #include "controllers/common/pods.h"
+#include "controllers/common/slow_start.h"
 #include "controllers/replicaset/expectations.h"
 #include "controllers/replicaset/object_fields.h"
 #include "controllers/replicaset/object_index.h"
@@ -44,29 +45,6 @@ spdlog::logger& Log() {
 // The apiserver refuses creates in a terminating namespace; upstream stays quiet about those.
 bool NamespaceTerminating(const absl::Status& status) {
   return absl::StrContains(status.message(), "because it is being terminated");
-}
-
-// Runs `fn` count times in batches of 1, 2, 4, ...; stops after the first batch with a failure.
-// Returns the successes and the first error.
-std::pair<int32_t, absl::Status> SlowStartBatch(int32_t count, int32_t initial_batch,
-                                                const std::function<absl::Status()>& fn) {
-  int32_t remaining = count;
-  int32_t successes = 0;
-  for (int32_t batch = std::min(remaining, initial_batch); batch > 0;
-       batch = std::min(2 * batch, remaining)) {
-    absl::Status first_error;
-    for (int32_t i = 0; i < batch; ++i) {
-      absl::Status status = fn();
-      if (status.ok()) {
-        ++successes;
-      } else if (first_error.ok()) {
-        first_error = status;
-      }
-    }
-    if (!first_error.ok()) return {successes, first_error};
-    remaining -= batch;
-  }
-  return {successes, absl::OkStatus()};
 }
 
 }  // namespace
@@ -325,11 +303,11 @@ absl::Status ReplicaSetController::Impl::ManageReplicas(const std::vector<Object
                 count);
     json pod = wl::PodFromTemplate(wl::Path(rs, {"spec", "template"}), wl::NameOf(rs),
                                    wl::NamespaceOf(rs), MakeControllerRef(rs, kApiVersion, kKind));
-    auto [successes, error] =
-        SlowStartBatch(count, kSlowStartInitialBatchSize, [&]() { return CreatePod(rs, pod); });
+    BatchResult created = SlowStartBatch(count, kSlowStartInitialBatchSize,
+                                         [&](int32_t) { return CreatePod(rs, pod); });
     // Pods never created (failed or skipped) will never be observed.
-    for (int32_t i = successes; i < count; ++i) expectations_.CreationObserved(key);
-    return error;
+    for (int32_t i = created.successes; i < count; ++i) expectations_.CreationObserved(key);
+    return created.first_error;
   }
   if (diff > 0) {
     const int32_t count = static_cast<int32_t>(std::min<int64_t>(diff, kBurstReplicas));
@@ -340,15 +318,16 @@ absl::Status ReplicaSetController::Impl::ManageReplicas(const std::vector<Object
     std::vector<std::string> victim_keys;
     for (const ObjectPtr& pod : victims) victim_keys.push_back(wl::KeyOf(*pod));
     expectations_.ExpectDeletions(key, victim_keys);
-    absl::Status first_error;
-    for (const ObjectPtr& pod : victims) {
-      absl::Status status = DeletePodOf(rs, *pod);
-      if (status.ok()) continue;
-      // The informer will not observe a deletion that did not happen.
-      expectations_.DeletionObserved(key, wl::KeyOf(*pod));
-      if (!api::IsNotFound(status) && first_error.ok()) first_error = status;
-    }
-    return first_error;
+    BatchResult deleted =
+        ParallelCalls(static_cast<int32_t>(victims.size()), [&](int32_t index) {
+          const json& pod = *victims[static_cast<size_t>(index)];
+          absl::Status status = DeletePodOf(rs, pod);
+          if (status.ok()) return status;
+          // The informer will not observe a deletion that did not happen.
+          expectations_.DeletionObserved(key, wl::KeyOf(pod));
+          return api::IsNotFound(status) ? absl::OkStatus() : status;
+        });
+    return deleted.first_error;
   }
   return absl::OkStatus();
 }
