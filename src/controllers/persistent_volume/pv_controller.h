@@ -6,8 +6,8 @@
 //     pv.spec.claimRef, both phases Bound, the pv.kubernetes.io/bind-completed and
 //     pv.kubernetes.io/bound-by-controller annotations;
 //   - a claim of a WaitForFirstConsumer class waits (event WaitForFirstConsumer) until the
-//     scheduler picks a node (volume.kubernetes.io/selected-node), then takes a volume that fits
-//     that node (see Options::bind_on_selected_node) or goes to provisioning;
+//     scheduler reserves a volume for it (claimRef) or asks for provisioning on the node it picked
+//     (volume.kubernetes.io/selected-node; see Options::bind_on_selected_node);
 //   - provisioning is a provisioner's job: a claim of a class with a provisioner gets the
 //     volume.kubernetes.io/storage-provisioner annotations and an ExternalProvisioning event;
 //     a claim without class and without volume gets FailedBinding;
@@ -49,9 +49,10 @@ struct PersistentVolumeBinderOptions {
   // --pvclaimbinder-sync-period).
   std::chrono::milliseconds resync_period{std::chrono::seconds(15)};
   // A WaitForFirstConsumer claim with a selected node is bound here to an Available volume
-  // whose node affinity admits that node. Upstream leaves that to the scheduler's volume
-  // binding; k1s's scheduler does not bind volumes, so the binder does it.
-  bool bind_on_selected_node = true;
+  // whose node affinity admits that node. Off, as upstream: the scheduler's VolumeBinding
+  // reserves the volume (claimRef) itself, and sets the selected node only to ask for
+  // provisioning, which a static volume appearing later must not preempt.
+  bool bind_on_selected_node = false;
 };
 
 class PersistentVolumeBinder : public Controller {

@@ -164,12 +164,19 @@ TEST_F(PersistentVolumeBinderTest, WaitForFirstConsumerWaitsForTheSelectedNode) 
   EXPECT_FALSE(Volume("on-n1")["spec"].contains("claimRef"));
   EXPECT_FALSE(Volume("on-n2")["spec"].contains("claimRef"));
 
-  // The scheduler picked n1 for the claim's consumer.
-  ASSERT_TRUE(
-      admin()
-          .Patch(resources::PersistentVolumeClaims(), "data", "claim", client::PatchType::kMerge,
-                 R"({"metadata":{"annotations":{"volume.kubernetes.io/selected-node":"n1"}}})")
-          .ok());
+  // The scheduler placed the claim's consumer on n1 and, as its VolumeBinding does, reserved
+  // the volume there for the claim; the binder completes the binding.
+  json claim_ref = {{"kind", "PersistentVolumeClaim"},
+                    {"apiVersion", "v1"},
+                    {"namespace", "data"},
+                    {"name", "claim"},
+                    {"uid", Claim("claim")["metadata"]["uid"]}};
+  json reserve = {{"metadata", {{"annotations", {{"pv.kubernetes.io/bound-by-controller", "yes"}}}}},
+                  {"spec", {{"claimRef", claim_ref}}}};
+  ASSERT_TRUE(admin()
+                  .Patch(resources::PersistentVolumes(), "", "on-n1", client::PatchType::kMerge,
+                         reserve.dump())
+                  .ok());
   ASSERT_TRUE(Eventually([&] { return ClaimBound("claim"); }, 4s));
   EXPECT_EQ(Claim("claim")["spec"]["volumeName"], "on-n1");
 }
