@@ -1,18 +1,18 @@
 #include "scheduler/algorithm.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <set>
 
 #include "base/strings.h"
+#include "scheduler/preemption.h"
 
 namespace k1s::scheduler {
 namespace {
 
 constexpr int32_t kMinFeasibleNodesToFind = 100;
 constexpr int32_t kMinFeasibleNodesPercentageToFind = 5;
-constexpr char kNotHelpful[] = "Preemption is not helpful for scheduling";
-constexpr char kNoVictims[] = "No preemption victims found for incoming pod";
 
 std::string JoinPluginNames(const std::set<std::string>& names) {
   std::string out = "[";
@@ -25,9 +25,12 @@ std::string JoinPluginNames(const std::set<std::string>& names) {
 
 }  // namespace
 
-Algorithm::Algorithm(Plugins plugins, AlgorithmOptions options)
+Algorithm::Algorithm(Plugins plugins, AlgorithmOptions options,
+                     std::shared_ptr<const Nominator> nominator, PdbLister pdbs)
     : plugins_(std::move(plugins)),
       options_(options),
+      nominator_(std::move(nominator)),
+      pdbs_(std::move(pdbs)),
       random_(options.random_seed != 0 ? options.random_seed : std::random_device{}()) {}
 
 int32_t Algorithm::NumFeasibleNodesToFind(int32_t all_nodes) const {
@@ -52,9 +55,31 @@ Status Algorithm::RunFilters(const CycleState& state, const PodInfo& pod,
   return Status::Success();
 }
 
+Status Algorithm::RunFiltersWithNominatedPods(const CycleState& state, const PodInfo& pod,
+                                              const NodeInfo& node,
+                                              const NominatedPods* nominated) const {
+  if (nominated == nullptr || nominated->by_node.empty()) return RunFilters(state, pod, node);
+  auto it = nominated->by_node.find(node.name());
+  if (it == nominated->by_node.end()) return RunFilters(state, pod, node);
+  // Only pods this one must yield to: it may take room freed for lower-priority ones.
+  std::optional<NodeInfo> with_nominated;
+  for (const NominatedPod& other : it->second) {
+    if (other.priority < pod.priority || other.key == pod.key) continue;
+    if (!with_nominated) with_nominated.emplace(node);
+    with_nominated->AddPod(other.placed);
+  }
+  if (!with_nominated) return RunFilters(state, pod, node);
+  Status status = RunFilters(state, pod, *with_nominated);
+  if (!status.ok()) return status;
+  // Again without them: filters such as pod affinity may need them to be absent, and they may
+  // end up elsewhere.
+  return RunFilters(state, pod, node);
+}
+
 std::vector<NodeInfoPtr> Algorithm::Filter(CycleState& state, const PodInfo& pod,
                                            const std::vector<NodeInfoPtr>& nodes,
-                                           Diagnosis& diagnosis, int32_t* processed) {
+                                           const NominatedPods* nominated, Diagnosis& diagnosis,
+                                           int32_t* processed) {
   std::vector<NodeInfoPtr> feasible;
   const size_t count = nodes.size();
   if (count == 0) return feasible;
@@ -63,7 +88,7 @@ std::vector<NodeInfoPtr> Algorithm::Filter(CycleState& state, const PodInfo& pod
   size_t i = 0;
   for (; i < count && feasible.size() < wanted; ++i) {
     const NodeInfoPtr& node = nodes[(start + i) % count];
-    Status status = RunFilters(state, pod, *node);
+    Status status = RunFiltersWithNominatedPods(state, pod, *node, nominated);
     if (status.ok()) {
       feasible.push_back(node);
     } else {
@@ -107,14 +132,18 @@ ScheduleResult Algorithm::Schedule(const PodInfo& pod, const Snapshot& snapshot)
   if (all_nodes == 0) {
     result.code = Code::kUnschedulableAndUnresolvable;
     result.message = kNoNodesAvailable;
+    result.nominated_node = "";  // upstream clearNominatedNode
     return result;
   }
+  if (nominator_ != nullptr) result.nominated = nominator_->Snapshot();
+  const NominatedPods* nominated = result.nominated.get();
   result.state = std::make_shared<CycleState>();
   CycleState& state = *result.state;
   Diagnosis& diagnosis = result.diagnosis;
   // PreFilter: a rejection fails the pod on every node; node lists are intersected.
   std::optional<std::set<std::string>> allowed;
   std::set<std::string> narrowing_plugins;
+  bool pre_filter_error = false;
   for (const auto& plugin : plugins_.filters) {
     std::optional<std::set<std::string>> names;
     Status status = plugin->PreFilter(state, pod, snapshot, &names);
@@ -123,6 +152,7 @@ ScheduleResult Algorithm::Schedule(const PodInfo& pod, const Snapshot& snapshot)
       diagnosis.pre_filter_message = status.reasons.empty() ? "" : status.reasons.front();
       diagnosis.absent_nodes = status;
       result.code = status.code;
+      pre_filter_error = status.code == Code::kError;
       break;
     }
     if (!names) continue;
@@ -138,6 +168,21 @@ ScheduleResult Algorithm::Schedule(const PodInfo& pod, const Snapshot& snapshot)
     }
   }
   std::vector<NodeInfoPtr> feasible;
+  // A node nominated in an earlier attempt (the pod preempted there) is likely the only one that
+  // fits: it is tried first, whatever PreFilter narrowed the nodes to (as upstream).
+  if (std::string nominated_node = NominatedNodeName(*pod.pod);
+      diagnosis.pre_filter_message.empty() && !nominated_node.empty()) {
+    if (NodeInfoPtr node = snapshot.Get(nominated_node); node != nullptr) {
+      Status status = RunFiltersWithNominatedPods(state, pod, *node, nominated);
+      if (status.ok()) {
+        result.node = nominated_node;
+        result.evaluated_nodes = 1;
+        result.feasible_nodes = 1;
+        return result;
+      }
+      diagnosis.node_statuses[nominated_node] = std::move(status);
+    }
+  }
   if (diagnosis.pre_filter_message.empty()) {
     std::vector<NodeInfoPtr> candidates;
     if (allowed) {
@@ -149,7 +194,7 @@ ScheduleResult Algorithm::Schedule(const PodInfo& pod, const Snapshot& snapshot)
     }
     const std::vector<NodeInfoPtr>& nodes = allowed ? candidates : snapshot.nodes;
     int32_t processed = 0;
-    feasible = Filter(state, pod, nodes, diagnosis, &processed);
+    feasible = Filter(state, pod, nodes, nominated, diagnosis, &processed);
     next_start_index_ =
         (next_start_index_ + static_cast<size_t>(processed)) % static_cast<size_t>(all_nodes);
     result.evaluated_nodes = processed;
@@ -165,9 +210,33 @@ ScheduleResult Algorithm::Schedule(const PodInfo& pod, const Snapshot& snapshot)
   for (const auto& [name, status] : diagnosis.node_statuses) {
     if (status.code == Code::kUnschedulable) result.code = Code::kUnschedulable;
   }
-  diagnosis.post_filter_message = PreemptionMessage(*this, pod, snapshot, diagnosis);
+  // A PreFilter error is not a fit problem: no preemption (upstream: not a FitError).
+  if (pre_filter_error) {
+    result.nominated_node = "";
+  } else {
+    PostFilter(state, pod, snapshot, result);
+  }
   result.message = FitErrorMessage(all_nodes, diagnosis);
   return result;
+}
+
+void Algorithm::PostFilter(const CycleState& state, const PodInfo& pod, const Snapshot& snapshot,
+                           ScheduleResult& result) {
+  const NominatedPods* nominated = result.nominated.get();
+  FitsFunc fits = [&](const NodeInfo& node) {
+    return RunFiltersWithNominatedPods(state, pod, node, nominated);
+  };
+  PdbSource pdbs = [this]() {
+    return pdbs_ ? ParsePodDisruptionBudgets(pdbs_()) : std::vector<PodDisruptionBudget>{};
+  };
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  PreemptionResult preemption =
+      EvaluatePreemption(pod, snapshot, result.diagnosis, pdbs, fits, random_(), now);
+  result.diagnosis.post_filter_message = std::move(preemption.message);
+  result.nominated_node = std::move(preemption.nominated_node);
+  result.preemption = std::move(preemption.candidate);
 }
 
 std::string FitErrorMessage(int32_t all_nodes, const Diagnosis& diagnosis) {
@@ -202,45 +271,6 @@ std::string FitErrorMessage(int32_t all_nodes, const Diagnosis& diagnosis) {
     base::StrAppend(&message, " ", diagnosis.post_filter_message);
   }
   return message;
-}
-
-std::string PreemptionMessage(const Algorithm& algorithm, const PodInfo& pod,
-                              const Snapshot& snapshot, const Diagnosis& diagnosis) {
-  if (pod.preemption_policy == "Never") {
-    return "preemption: not eligible due to preemptionPolicy=Never.";
-  }
-  // upstream nodesWherePreemptionMightHelp + a dry run on each: a node rejected as unresolvable
-  // (or not evaluated) cannot be helped; on the others, removing every lower-priority pod must
-  // make the pod fit.
-  Diagnosis preemption;
-  CycleState state;
-  for (const NodeInfoPtr& node : snapshot.nodes) {
-    auto it = diagnosis.node_statuses.find(node->name());
-    if (it == diagnosis.node_statuses.end() || it->second.code != Code::kUnschedulable) {
-      preemption.node_statuses[node->name()] = Status::Unresolvable({kNotHelpful});
-      continue;
-    }
-    NodeInfo without_victims = *node;
-    bool victims = false;
-    for (const auto& [key, placed] : node->pods()) {
-      if (placed->priority < pod.priority) {
-        without_victims.RemovePod(key);
-        victims = true;
-      }
-    }
-    if (!victims) {
-      preemption.node_statuses[node->name()] = Status::Unresolvable({kNoVictims});
-      continue;
-    }
-    Status status = algorithm.RunFilters(state, pod, without_victims);
-    // A node where evicting lower-priority pods would make room: preemption proper (choosing
-    // and deleting victims, nominating the node) is not implemented yet, so it counts as not
-    // helpful for now.
-    preemption.node_statuses[node->name()] =
-        status.ok() ? Status::Unresolvable({kNotHelpful}) : std::move(status);
-  }
-  return base::StrCat("preemption: ",
-                      FitErrorMessage(static_cast<int32_t>(snapshot.nodes.size()), preemption));
 }
 
 }  // namespace k1s::scheduler

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 
+#include "scheduler/plugins/inter_pod_affinity.h"
 #include "scheduler/plugins/plugins.h"
+#include "scheduler/plugins/pod_topology_spread.h"
+#include "scheduler/plugins/volume_binding.h"
 
 namespace k1s::scheduler {
 
@@ -11,10 +14,25 @@ Plugins DefaultPlugins(std::shared_ptr<const ClusterObjects> objects) {
   auto taints = std::make_shared<plugins::TaintToleration>();
   auto affinity = std::make_shared<plugins::NodeAffinity>();
   auto fit = std::make_shared<plugins::NodeResourcesFit>();
+  auto spread = std::make_shared<plugins::PodTopologySpread>(objects);
+  auto pod_affinity = std::make_shared<plugins::InterPodAffinity>(objects);
+  auto volume_binding = std::make_shared<plugins::VolumeBinding>(objects);
+  auto images = std::make_shared<plugins::ImageLocality>();
   Plugins result;
   result.filters = {std::make_shared<plugins::NodeUnschedulable>(),
-                    std::make_shared<plugins::NodeName>(), taints, affinity, fit};
-  result.scores = {taints, affinity, fit, std::make_shared<plugins::BalancedAllocation>()};
+                    std::make_shared<plugins::NodeName>(),
+                    taints,
+                    affinity,
+                    std::make_shared<plugins::NodePorts>(),
+                    fit,
+                    std::make_shared<plugins::VolumeRestrictions>(objects),
+                    volume_binding,
+                    spread,
+                    pod_affinity,
+                    images};  // last: only its PreFilter does something (see plugins.h)
+  result.scores = {taints,       affinity, fit, spread,
+                   pod_affinity, std::make_shared<plugins::BalancedAllocation>(), images};
+  result.pre_binds = {volume_binding};
   return result;
 }
 

@@ -119,9 +119,12 @@ struct Plugins {
 };
 
 // upstream's default profile, restricted to the plugins implemented here:
-// filters NodeUnschedulable, NodeName, TaintToleration, NodeAffinity, NodeResourcesFit;
-// scores TaintToleration (3), NodeAffinity (2), NodeResourcesFit (1, LeastAllocated on cpu and
-// memory), NodeResourcesBalancedAllocation (1). `objects` serves plugins that read more than
+// filters NodeUnschedulable, NodeName, TaintToleration, NodeAffinity, NodePorts,
+// NodeResourcesFit, VolumeRestrictions, VolumeBinding, PodTopologySpread, InterPodAffinity
+// (and ImageLocality last, for its PreFilter only); scores TaintToleration (3),
+// NodeAffinity (2), NodeResourcesFit (1, LeastAllocated on cpu and memory),
+// PodTopologySpread (2), InterPodAffinity (2), NodeResourcesBalancedAllocation (1),
+// ImageLocality (1); pre-bind VolumeBinding. `objects` serves plugins that read more than
 // nodes and pods (null: none exist).
 Plugins DefaultPlugins(std::shared_ptr<const ClusterObjects> objects = nullptr);
 

@@ -3,6 +3,56 @@
 #include <nlohmann/json.hpp>
 
 namespace k1s::scheduler {
+namespace {
+
+using nlohmann::json;
+
+const json& Field(const json& object, const char* key) {
+  static const json kNull;
+  if (!object.is_object()) return kNull;
+  auto it = object.find(key);
+  return it == object.end() ? kNull : *it;
+}
+
+std::shared_ptr<const ImageSizes> ParseImageSizes(const json& node) {
+  auto sizes = std::make_shared<ImageSizes>();
+  const json& images = Field(Field(node, "status"), "images");
+  if (!images.is_array()) return sizes;
+  for (const json& image : images) {
+    const json& size = Field(image, "sizeBytes");
+    const json& names = Field(image, "names");
+    if (!names.is_array()) continue;
+    int64_t bytes = size.is_number_integer() ? size.get<int64_t>() : 0;
+    for (const json& name : names) {
+      if (name.is_string()) sizes->emplace(name.get<std::string>(), bytes);
+    }
+  }
+  return sizes;
+}
+
+// Adds `delta` to the count of every claim `pod` mounts.
+void CountClaims(const PlacedPod& pod, int32_t delta, std::map<std::string, int32_t>& counts) {
+  if (pod.object == nullptr) return;
+  for (const std::string& claim : PodClaimNames(*pod.object)) {
+    std::string key = client::ObjectKey(pod.namespace_name, claim);
+    int32_t& count = counts[key];
+    count += delta;
+    if (count <= 0) counts.erase(key);
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> PodClaimNames(const json& pod) {
+  std::vector<std::string> claims;
+  const json& volumes = Field(Field(pod, "spec"), "volumes");
+  if (!volumes.is_array()) return claims;
+  for (const json& volume : volumes) {
+    const json& name = Field(Field(volume, "persistentVolumeClaim"), "claimName");
+    if (name.is_string()) claims.push_back(name.get<std::string>());
+  }
+  return claims;
+}
 
 void NodeInfo::SetNode(client::ObjectPtr node) {
   node_ = std::move(node);
@@ -11,8 +61,10 @@ void NodeInfo::SetNode(client::ObjectPtr node) {
     taints_.clear();
     unschedulable_ = false;
     allocatable_ = Resources();
+    image_sizes_ = std::make_shared<const ImageSizes>();
     return;
   }
+  image_sizes_ = ParseImageSizes(*node_);
   labels_ = ParseLabels(*node_);
   taints_ = ParseTaints(*node_);
   unschedulable_ = false;
@@ -29,7 +81,17 @@ void NodeInfo::AddPod(std::shared_ptr<const PlacedPod> pod) {
   requested_.Add(pod->requests);
   non_zero_requested_.milli_cpu += pod->non_zero_requests.milli_cpu;
   non_zero_requested_.memory += pod->non_zero_requests.memory;
+  CountClaims(*pod, 1, pvc_ref_counts_);
+  CountAffinity(*pod, 1);
   pods_.emplace(pod->key, std::move(pod));
+}
+
+void NodeInfo::CountAffinity(const PlacedPod& pod, int32_t delta) {
+  if (pod.pod_affinity == nullptr) return;
+  pods_with_affinity_ += delta;
+  if (!pod.pod_affinity->required_anti_affinity.empty()) {
+    pods_with_required_anti_affinity_ += delta;
+  }
 }
 
 bool NodeInfo::RemovePod(const std::string& key) {
@@ -38,6 +100,8 @@ bool NodeInfo::RemovePod(const std::string& key) {
   requested_.Subtract(it->second->requests);
   non_zero_requested_.milli_cpu -= it->second->non_zero_requests.milli_cpu;
   non_zero_requested_.memory -= it->second->non_zero_requests.memory;
+  CountClaims(*it->second, -1, pvc_ref_counts_);
+  CountAffinity(*it->second, -1);
   pods_.erase(it);
   return true;
 }

@@ -2,13 +2,17 @@
 // One node as the scheduler sees it: the Node's parsed labels, taints and allocatable, and the
 // pods placed there (bound or assumed) with what they reserve (upstream's framework.NodeInfo).
 // A NodeInfo may exist without a Node object while pods still name a deleted node.
+// It also keeps what ImageLocality and VolumeRestrictions look up per node: the images the node
+// reports and how many of its pods mount each PersistentVolumeClaim.
 //
 // Not thread-safe to mutate; the SchedulerCache copies a NodeInfo before changing it, so the
 // copies a Snapshot holds are immutable and can be read from any thread.
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "client/informer.h"
@@ -17,6 +21,12 @@
 #include "scheduler/selectors.h"
 
 namespace k1s::scheduler {
+
+// Every name status.images reports -> that image's sizeBytes (the first image wins a name).
+using ImageSizes = std::unordered_map<std::string, int64_t>;
+
+// The claim names of a pod's spec.volumes[].persistentVolumeClaim, in order.
+std::vector<std::string> PodClaimNames(const nlohmann::json& pod);
 
 class NodeInfo {
  public:
@@ -38,8 +48,19 @@ class NodeInfo {
   const Resources& non_zero_requested() const { return non_zero_requested_; }
   const std::map<std::string, std::shared_ptr<const PlacedPod>>& pods() const { return pods_; }
   int64_t pod_count() const { return static_cast<int64_t>(pods_.size()); }
+  // Raw names as the node reports them, as upstream's ImageStates keys; never null.
+  const ImageSizes& image_sizes() const { return *image_sizes_; }
+  // "namespace/claimName" -> how many pods here mount it (upstream's PVCRefCounts).
+  const std::map<std::string, int32_t>& pvc_ref_counts() const { return pvc_ref_counts_; }
+  // Pods with pod (anti-)affinity terms, and those among them with required anti-affinity
+  // (upstream's PodsWithAffinity / PodsWithRequiredAntiAffinity, as counts): InterPodAffinity
+  // skips nodes without them.
+  int32_t pods_with_affinity() const { return pods_with_affinity_; }
+  int32_t pods_with_required_anti_affinity() const { return pods_with_required_anti_affinity_; }
 
  private:
+  void CountAffinity(const PlacedPod& pod, int32_t delta);
+
   std::string name_;
   client::ObjectPtr node_;
   Labels labels_;
@@ -49,6 +70,11 @@ class NodeInfo {
   Resources requested_;
   Resources non_zero_requested_;
   std::map<std::string, std::shared_ptr<const PlacedPod>> pods_;
+  // Shared by the copies the cache makes on every pod change; replaced only by SetNode.
+  std::shared_ptr<const ImageSizes> image_sizes_{std::make_shared<const ImageSizes>()};
+  std::map<std::string, int32_t> pvc_ref_counts_;
+  int32_t pods_with_affinity_ = 0;
+  int32_t pods_with_required_anti_affinity_ = 0;
 };
 
 using NodeInfoPtr = std::shared_ptr<const NodeInfo>;

@@ -19,7 +19,111 @@ std::string StringAt(const json& object, const char* a, const char* b) {
   return value.is_string() ? value.get<std::string>() : std::string();
 }
 
+const json& ArrayAt(const json& object, const char* key) {
+  static const json kEmpty = json::array();
+  const json& value = Member(object, key);
+  return value.is_array() ? value : kEmpty;
+}
+
+// One PodAffinityTerm; false (with `*error` set) when a selector does not parse.
+bool ParseAffinityTerm(const json& term, const std::string& pod_namespace, const Labels& pod_labels,
+                       AffinityTerm* out, std::string* error) {
+  const json& topology_key = Member(term, "topologyKey");
+  if (topology_key.is_string()) out->topology_key = topology_key.get<std::string>();
+  const json& namespace_selector = Member(term, "namespaceSelector");
+  for (const json& name : ArrayAt(term, "namespaces")) {
+    if (name.is_string()) out->namespaces.insert(name.get<std::string>());
+  }
+  if (out->namespaces.empty() && namespace_selector.is_null()) {
+    out->namespaces.insert(pod_namespace);
+  }
+  if (!namespace_selector.is_null()) {
+    auto parsed = api::LabelSelector::FromJson(namespace_selector);
+    if (!parsed.ok()) {
+      *error = std::string(parsed.status().message());
+      return false;
+    }
+    out->namespace_selector = *std::move(parsed);
+  }
+  const json& label_selector = Member(term, "labelSelector");
+  if (label_selector.is_null()) return true;  // matches no pod; label keys have nothing to join
+  // matchLabelKeys / mismatchLabelKeys become "key in (value)" / "key notin (value)" for the
+  // keys this pod carries.
+  json merged = label_selector;
+  auto add_keys = [&](const char* field, const char* op) {
+    for (const json& key : ArrayAt(term, field)) {
+      if (!key.is_string()) continue;
+      auto label = pod_labels.find(key.get<std::string>());
+      if (label == pod_labels.end()) continue;
+      if (!merged["matchExpressions"].is_array()) merged["matchExpressions"] = json::array();
+      merged["matchExpressions"].push_back(
+          {{"key", label->first}, {"operator", op}, {"values", json::array({label->second})}});
+    }
+  };
+  add_keys("matchLabelKeys", "In");
+  add_keys("mismatchLabelKeys", "NotIn");
+  auto parsed = api::LabelSelector::FromJson(merged);
+  if (!parsed.ok()) {
+    *error = std::string(parsed.status().message());
+    return false;
+  }
+  out->selector = *std::move(parsed);
+  return true;
+}
+
+std::shared_ptr<const PodAffinityTerms> ParsePodAffinityTerms(const json& pod,
+                                                              const std::string& pod_namespace,
+                                                              const Labels& pod_labels) {
+  const json& affinity = Member(Member(pod, "spec"), "affinity");
+  const json& pod_affinity = Member(affinity, "podAffinity");
+  const json& anti_affinity = Member(affinity, "podAntiAffinity");
+  if (pod_affinity.is_null() && anti_affinity.is_null()) return nullptr;
+  auto terms = std::make_shared<PodAffinityTerms>();
+  auto parse_required = [&](const json& source, std::vector<AffinityTerm>& out) {
+    for (const json& term : ArrayAt(source, "requiredDuringSchedulingIgnoredDuringExecution")) {
+      AffinityTerm parsed;
+      if (ParseAffinityTerm(term, pod_namespace, pod_labels, &parsed, &terms->parse_error)) {
+        out.push_back(std::move(parsed));
+      }
+    }
+  };
+  auto parse_preferred = [&](const json& source, std::vector<WeightedAffinityTerm>& out) {
+    for (const json& term : ArrayAt(source, "preferredDuringSchedulingIgnoredDuringExecution")) {
+      WeightedAffinityTerm parsed;
+      const json& weight = Member(term, "weight");
+      if (weight.is_number_integer()) parsed.weight = static_cast<int32_t>(weight.get<int64_t>());
+      if (ParseAffinityTerm(Member(term, "podAffinityTerm"), pod_namespace, pod_labels,
+                            &parsed.term, &terms->parse_error)) {
+        out.push_back(std::move(parsed));
+      }
+    }
+  };
+  parse_required(pod_affinity, terms->required_affinity);
+  parse_required(anti_affinity, terms->required_anti_affinity);
+  parse_preferred(pod_affinity, terms->preferred_affinity);
+  parse_preferred(anti_affinity, terms->preferred_anti_affinity);
+  if (terms->required_affinity.empty() && terms->required_anti_affinity.empty() &&
+      terms->preferred_affinity.empty() && terms->preferred_anti_affinity.empty() &&
+      terms->parse_error.empty()) {
+    return nullptr;
+  }
+  return terms;
+}
+
 }  // namespace
+
+bool AffinityTerm::Matches(const std::string& pod_namespace, const Labels& pod_labels,
+                           const Labels& namespace_labels) const {
+  if (namespaces.count(pod_namespace) == 0 &&
+      !(namespace_selector && namespace_selector->Matches(namespace_labels))) {
+    return false;
+  }
+  return selector && selector->Matches(pod_labels);
+}
+
+std::shared_ptr<const PodAffinityTerms> ParsePodAffinityTerms(const json& pod) {
+  return ParsePodAffinityTerms(pod, StringAt(pod, "metadata", "namespace"), ParseLabels(pod));
+}
 
 int32_t PodPriority(const json& pod) {
   const json& priority = Member(Member(pod, "spec"), "priority");
@@ -97,6 +201,7 @@ PodInfo MakePodInfo(client::ObjectPtr pod) {
   }
   info.required_affinity = ParseRequiredNodeAffinity(object);
   info.preferred_affinity = ParsePreferredNodeAffinity(object);
+  info.pod_affinity = info.placed->pod_affinity;
   info.pod = std::move(pod);
   return info;
 }
@@ -113,6 +218,7 @@ std::shared_ptr<const PlacedPod> MakePlacedPod(client::ObjectPtr object) {
   placed->non_zero_requests = PodRequests(pod, /*non_zero=*/true);
   placed->host_ports = PodHostPorts(pod);
   placed->terminating = IsBeingDeleted(pod);
+  placed->pod_affinity = ParsePodAffinityTerms(pod, placed->namespace_name, placed->labels);
   placed->object = std::move(object);
   return placed;
 }

@@ -41,17 +41,6 @@ bool SchedulingPropertiesChanged(const json& before, const json& after) {
              Member(Member(after, "status"), "allocatable");
 }
 
-// Enough of a pod for an Event's involvedObject.
-json PodReference(const json& pod) {
-  return {{"apiVersion", "v1"},
-          {"kind", "Pod"},
-          {"metadata",
-           {{"name", StringAt(pod, "metadata", "name")},
-            {"namespace", StringAt(pod, "metadata", "namespace")},
-            {"uid", StringAt(pod, "metadata", "uid")},
-            {"resourceVersion", StringAt(pod, "metadata", "resourceVersion")}}}};
-}
-
 std::string TruncateMessage(const std::string& message) {
   if (message.size() <= kMaxEventMessage) return message;
   constexpr std::string_view kSuffix = " ...";
@@ -66,13 +55,15 @@ Scheduler::Scheduler(client::Client client, client::InformerFactory& informers,
     : client_(client.WithFieldManager("kube-scheduler")),
       pods_(informers.For(client::resources::Pods())),
       nodes_(informers.For(client::resources::Nodes())),
+      pdbs_(informers.For(client::resources::PodDisruptionBudgets())),
       recorder_(std::move(recorder)),
       clock_(clock),
       options_(std::move(options)),
       core_(std::make_shared<Core>(clock, options_.queue)),
       objects_(std::make_shared<InformerObjects>(
           informers, [core = core_] { core->queue.MoveAllToActiveOrBackoff(); })),
-      algorithm_(DefaultPlugins(objects_), options_.algorithm) {
+      algorithm_(DefaultPlugins(objects_), options_.algorithm, core_->nominator,
+                 [pdbs = &pdbs_] { return pdbs->List(); }) {
   RegisterHandlers();
 }
 
@@ -94,12 +85,16 @@ void Scheduler::RegisterHandlers() {
       core->queue.MoveAllToActiveOrBackoff();
     } else if (pending(*pod)) {
       core->queue.Add(pod);
+      core->nominator->Add(pod);  // a status.nominatedNodeName from before a restart counts
     }
   };
   pods.on_update = [core, pending](const client::ObjectPtr& old, const client::ObjectPtr& pod) {
     std::string key = client::ObjectKey(*pod);
     if (IsAssigned(*pod)) {
-      if (!IsAssigned(*old)) core->queue.Delete(key);  // bound, by us or by someone else
+      if (!IsAssigned(*old)) {  // bound, by us or by someone else
+        core->queue.Delete(key);
+        core->nominator->Delete(key);
+      }
       if (IsTerminal(*pod)) {
         if (!IsTerminal(*old) && IsAssigned(*old)) {
           core->cache.RemovePod(key);
@@ -107,17 +102,22 @@ void Scheduler::RegisterHandlers() {
         } else if (!IsAssigned(*old)) {
           core->cache.RemovePod(key);
         }
-      } else if (!IsAssigned(*old) || Member(*old, "spec") != Member(*pod, "spec")) {
+      } else if (!IsAssigned(*old) || Member(*old, "spec") != Member(*pod, "spec") ||
+                 IsBeingDeleted(*old) != IsBeingDeleted(*pod)) {
+        // Terminating pods still hold their node; preemption needs to know they are going.
         core->cache.UpdatePod(pod);
       }
     } else if (pending(*pod)) {
       core->queue.Update(pod);
+      core->nominator->Update(old, pod);
     } else {
       core->queue.Delete(key);
+      core->nominator->Delete(key);
     }
   };
   pods.on_delete = [core](const client::ObjectPtr& pod) {
     std::string key = client::ObjectKey(*pod);
+    core->nominator->Delete(key);
     if (IsAssigned(*pod)) {
       core->cache.RemovePod(key);
       core->queue.MoveAllToActiveOrBackoff();
@@ -147,7 +147,7 @@ absl::Status Scheduler::Start() {
     absl::MutexLock lock(&mu_);
     if (started_) return absl::OkStatus();
   }
-  for (client::Informer* informer : {&pods_, &nodes_}) {
+  for (client::Informer* informer : {&pods_, &nodes_, &pdbs_}) {
     if (absl::Status status = informer->WaitForSync(options_.sync_timeout); !status.ok()) {
       return absl::Status(status.code(),
                           base::StrCat("scheduler: waiting for the ", informer->resource().plural,
@@ -181,7 +181,8 @@ void Scheduler::Stop() {
 }
 
 Scheduler::Stats Scheduler::GetStats() const {
-  return {attempts_.load(), bound_.load(), unschedulable_.load(), errors_.load()};
+  return {attempts_.load(), bound_.load(), unschedulable_.load(), errors_.load(),
+          preemptions_.load()};
 }
 
 void Scheduler::ScheduleLoop() {
@@ -200,12 +201,33 @@ void Scheduler::ScheduleOne(const QueuedPod& queued) {
   ScheduleResult result = algorithm_.Schedule(info, *snapshot);
   if (result.node.empty()) {
     ++unschedulable_;
+    std::optional<std::string> nominate = result.nominated_node;
+    if (result.preemption != nullptr) {
+      // upstream prepareCandidate: evict now; the pod waits for the victims to go.
+      absl::Status status =
+          ExecutePreemption(client_, *recorder_, *queued.pod, *result.preemption,
+                            result.nominated != nullptr ? *result.nominated : NominatedPods{},
+                            clock_.NowUnixNanos() / base::kNanosPerSecond);
+      if (status.ok()) {
+        ++preemptions_;
+      } else {
+        ++errors_;
+        Log()->warn("preempting for {} on {}: {}", queued.key, result.preemption->node, status);
+        nominate.reset();
+        result.diagnosis.post_filter_message = base::StrCat("preemption: ", status.message());
+        result.message =
+            FitErrorMessage(static_cast<int32_t>(snapshot->nodes.size()), result.diagnosis);
+      }
+    }
     Log()->debug("unable to schedule {}: {}", queued.key, result.message);
-    HandleFailure(queued, "Unschedulable", result.message, /*error=*/false);
+    HandleFailure(queued, "Unschedulable", result.message, /*error=*/false, nominate);
     return;
   }
-  // Counted on the node from now on, while the binding is written in the background.
+  // Counted on the node from now on, while the binding is written in the background. (The
+  // snapshot goes first: a node no snapshot shares is changed in place, not copied.)
+  snapshot.reset();
   core_->cache.AssumePod(info.placed, result.node);
+  core_->nominator->Delete(queued.key);
   absl::MutexLock lock(&mu_);
   bindings_.push_back({queued, std::move(info), result.node, std::move(result.state)});
 }
@@ -265,11 +287,13 @@ void Scheduler::FailBinding(const Binding& binding, const std::string& message) 
   Log()->warn("binding {} to {}: {}", binding.pod.key, binding.node, message);
   core_->cache.ForgetPod(binding.pod.key);
   core_->queue.MoveAllToActiveOrBackoff();  // what it held on the node is free again
-  HandleFailure(binding.pod, "SchedulerError", message, /*error=*/true);
+  HandleFailure(binding.pod, "SchedulerError", message, /*error=*/true,
+                /*nominate=*/std::string());  // upstream clearNominatedNode
 }
 
 void Scheduler::HandleFailure(const QueuedPod& queued, const std::string& reason,
-                              const std::string& message, bool error) {
+                              const std::string& message, bool error,
+                              const std::optional<std::string>& nominate) {
   // Act on the pod as it is now: gone or bound meanwhile means nothing to report.
   client::ObjectPtr current = pods_.GetByKey(queued.key);
   if (current == nullptr || IsAssigned(*current)) {
@@ -277,9 +301,11 @@ void Scheduler::HandleFailure(const QueuedPod& queued, const std::string& reason
     return;
   }
   core_->queue.AddUnschedulable(queued, error);
+  // Right away, not when the status write comes back: the next cycle must already count it.
+  core_->nominator->Add(current, nominate);
   recorder_->Event(PodReference(*current), client::kEventWarning, "FailedScheduling",
                    TruncateMessage(message));
-  absl::Status status = UpdatePodScheduledCondition(*current, reason, message);
+  absl::Status status = UpdatePodScheduledCondition(*current, reason, message, nominate);
   if (!status.ok() && !api::IsNotFound(status)) {
     ++errors_;
     Log()->warn("updating the PodScheduled condition of {}: {}", queued.key, status);
@@ -287,14 +313,17 @@ void Scheduler::HandleFailure(const QueuedPod& queued, const std::string& reason
 }
 
 absl::Status Scheduler::UpdatePodScheduledCondition(const json& pod, const std::string& reason,
-                                                    const std::string& message) {
+                                                    const std::string& message,
+                                                    const std::optional<std::string>& nominate) {
+  // The nomination is written only when it changes.
+  const bool nominate_changed = nominate.has_value() && *nominate != NominatedNodeName(pod);
   std::string transition;
   const json& conditions = Member(Member(pod, "status"), "conditions");
   for (const json& condition : conditions.is_array() ? conditions : json::array()) {
     if (Member(condition, "type") != "PodScheduled") continue;
     bool was_false = Member(condition, "status") == "False";
     if (was_false && Member(condition, "reason") == reason &&
-        Member(condition, "message") == message) {
+        Member(condition, "message") == message && !nominate_changed) {
       return absl::OkStatus();  // unchanged: no write
     }
     if (was_false && Member(condition, "lastTransitionTime").is_string()) {
@@ -311,6 +340,9 @@ absl::Status Scheduler::UpdatePodScheduledCondition(const json& pod, const std::
                                                {"message", message},
                                                {"lastProbeTime", nullptr},
                                                {"lastTransitionTime", transition}}})}}}};
+  if (nominate_changed) {
+    patch["status"]["nominatedNodeName"] = nominate->empty() ? json(nullptr) : json(*nominate);
+  }
   return client_
       .Patch(client::resources::Pods(), StringAt(pod, "metadata", "namespace"),
              StringAt(pod, "metadata", "name"), client::PatchType::kStrategicMerge, patch.dump(),
