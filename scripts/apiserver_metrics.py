@@ -4,10 +4,11 @@ certificate and only the standard library plus PyYAML.
 
   apiserver_metrics.py save KUBECONFIG FILE
       Writes the current /metrics text to FILE.
-  apiserver_metrics.py bindings KUBECONFIG OUT TARGET TIMEOUT_S
+  apiserver_metrics.py bindings KUBECONFIG BASELINE OUT TARGET TIMEOUT_S
       Samples the count of successful pods/binding POSTs every 0.2 s and appends
-      "<unix seconds> <count>" lines to OUT until the count grows by TARGET (or TIMEOUT_S pass);
-      prints the throughput over the window from the first to the last new binding.
+      "<unix seconds> <count>" lines to OUT until it exceeds the count in the saved scrape
+      BASELINE by TARGET (or TIMEOUT_S pass); prints the throughput over the window from the
+      first to the last new binding.
   apiserver_metrics.py latency BEFORE AFTER
       Per verb, the requests between two saved scrapes and their p50/p99 latency, estimated from
       apiserver_request_duration_seconds buckets as Prometheus' histogram_quantile does.
@@ -69,9 +70,10 @@ def _bindings(text):
                and labels.get("code") == "201")
 
 
-def bindings(kubeconfig, out, target, timeout):
+def bindings(kubeconfig, baseline, out, target, timeout):
     server, context = _connection(kubeconfig)
-    start = _bindings(_scrape(server, context))
+    with open(baseline) as f:
+        start = _bindings(f.read())
     deadline = time.time() + timeout
     first = last = None  # (time, count) of the first and last samples that saw new bindings
     previous = start
@@ -154,8 +156,8 @@ def latency(before_path, after_path):
 def main(argv):
     if len(argv) == 4 and argv[1] == "save":
         return save(argv[2], argv[3])
-    if len(argv) == 6 and argv[1] == "bindings":
-        return bindings(argv[2], argv[3], int(argv[4]), float(argv[5]))
+    if len(argv) == 7 and argv[1] == "bindings":
+        return bindings(argv[2], argv[3], argv[4], int(argv[5]), float(argv[6]))
     if len(argv) == 4 and argv[1] == "latency":
         return latency(argv[2], argv[3])
     print(__doc__, file=sys.stderr)

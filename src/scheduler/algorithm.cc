@@ -99,12 +99,12 @@ std::vector<NodeInfoPtr> Algorithm::Filter(CycleState& state, const PodInfo& pod
   return feasible;
 }
 
-std::string Algorithm::SelectHost(CycleState& state, const PodInfo& pod,
+std::string Algorithm::SelectHost(CycleState& state, const PodInfo& pod, const Snapshot& snapshot,
                                   const std::vector<NodeInfoPtr>& feasible) {
   std::vector<int64_t> totals(feasible.size(), 0);
   std::vector<int64_t> scores(feasible.size());
   for (const auto& plugin : plugins_.scores) {
-    if (plugin->PreScore(state, pod, feasible).code == Code::kSkip) continue;
+    if (plugin->PreScore(state, pod, snapshot, feasible).code == Code::kSkip) continue;
     for (size_t i = 0; i < feasible.size(); ++i) {
       scores[i] = plugin->Score(state, pod, *feasible[i]);
     }
@@ -202,7 +202,7 @@ ScheduleResult Algorithm::Schedule(const PodInfo& pod, const Snapshot& snapshot)
   }
   if (!feasible.empty()) {
     result.node =
-        feasible.size() == 1 ? feasible.front()->name() : SelectHost(state, pod, feasible);
+        feasible.size() == 1 ? feasible.front()->name() : SelectHost(state, pod, snapshot, feasible);
     return result;
   }
   // No node fits: unresolvable only when no node could be helped by preemption.

@@ -88,7 +88,7 @@ class Algorithm {
   // The DefaultPreemption PostFilter's dry run; fills the result's preemption fields.
   void PostFilter(const CycleState& state, const PodInfo& pod, const Snapshot& snapshot,
                   ScheduleResult& result);
-  std::string SelectHost(CycleState& state, const PodInfo& pod,
+  std::string SelectHost(CycleState& state, const PodInfo& pod, const Snapshot& snapshot,
                          const std::vector<NodeInfoPtr>& feasible);
 
   const Plugins plugins_;

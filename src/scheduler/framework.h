@@ -89,9 +89,10 @@ class ScorePlugin {
   virtual ~ScorePlugin() = default;
   virtual std::string_view Name() const = 0;
   virtual int64_t Weight() const = 0;
-  // Skip() leaves this plugin out of the pod's scores.
-  virtual Status PreScore(CycleState& state, const PodInfo& pod,
-                          const std::vector<NodeInfoPtr>& nodes) const {
+  // Skip() leaves this plugin out of the pod's scores. `feasible` are the nodes to be scored;
+  // `snapshot` has every node (for counts over the whole cluster).
+  virtual Status PreScore(CycleState& state, const PodInfo& pod, const Snapshot& snapshot,
+                          const std::vector<NodeInfoPtr>& feasible) const {
     return Status::Success();
   }
   virtual int64_t Score(const CycleState& state, const PodInfo& pod,

@@ -83,7 +83,15 @@ void NodeInfo::AddPod(std::shared_ptr<const PlacedPod> pod) {
   non_zero_requested_.memory += pod->non_zero_requests.memory;
   CountClaims(*pod, 1, pvc_ref_counts_);
   CountAffinity(*pod, 1);
+  CountGroup(*pod, 1);
   pods_.emplace(pod->key, std::move(pod));
+}
+
+void NodeInfo::CountGroup(const PlacedPod& pod, int32_t delta) {
+  PodGroupKey key{pod.namespace_name, pod.labels, pod.terminating};
+  int32_t& count = pod_groups_[key];
+  count += delta;
+  if (count <= 0) pod_groups_.erase(key);
 }
 
 void NodeInfo::CountAffinity(const PlacedPod& pod, int32_t delta) {
@@ -102,6 +110,7 @@ bool NodeInfo::RemovePod(const std::string& key) {
   non_zero_requested_.memory -= it->second->non_zero_requests.memory;
   CountClaims(*it->second, -1, pvc_ref_counts_);
   CountAffinity(*it->second, -1);
+  CountGroup(*it->second, -1);
   pods_.erase(it);
   return true;
 }

@@ -12,6 +12,7 @@
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -24,6 +25,21 @@ namespace k1s::scheduler {
 
 // Every name status.images reports -> that image's sizeBytes (the first image wins a name).
 using ImageSizes = std::unordered_map<std::string, int64_t>;
+
+// Pods that look alike to a label selector: same namespace, same labels, both terminating or
+// not. A Deployment's pods on a node share one group, so counting the pods a selector matches
+// costs one match per group, not one per pod.
+struct PodGroupKey {
+  std::string namespace_name;
+  Labels labels;
+  bool terminating = false;
+
+  bool operator<(const PodGroupKey& other) const {
+    return std::tie(namespace_name, labels, terminating) <
+           std::tie(other.namespace_name, other.labels, other.terminating);
+  }
+};
+using PodGroups = std::map<PodGroupKey, int32_t>;  // -> how many pods here
 
 // The claim names of a pod's spec.volumes[].persistentVolumeClaim, in order.
 std::vector<std::string> PodClaimNames(const nlohmann::json& pod);
@@ -57,9 +73,11 @@ class NodeInfo {
   // skips nodes without them.
   int32_t pods_with_affinity() const { return pods_with_affinity_; }
   int32_t pods_with_required_anti_affinity() const { return pods_with_required_anti_affinity_; }
+  const PodGroups& pod_groups() const { return pod_groups_; }
 
  private:
   void CountAffinity(const PlacedPod& pod, int32_t delta);
+  void CountGroup(const PlacedPod& pod, int32_t delta);
 
   std::string name_;
   client::ObjectPtr node_;
@@ -75,6 +93,7 @@ class NodeInfo {
   std::map<std::string, int32_t> pvc_ref_counts_;
   int32_t pods_with_affinity_ = 0;
   int32_t pods_with_required_anti_affinity_ = 0;
+  PodGroups pod_groups_;
 };
 
 using NodeInfoPtr = std::shared_ptr<const NodeInfo>;

@@ -368,7 +368,7 @@ Status InterPodAffinity::Filter(const CycleState& state, const PodInfo& pod,
   return Status::Success();
 }
 
-Status InterPodAffinity::PreScore(CycleState& state, const PodInfo& pod,
+Status InterPodAffinity::PreScore(CycleState& state, const PodInfo& pod, const Snapshot&,
                                   const std::vector<NodeInfoPtr>& nodes) const {
   if (nodes.empty()) return Status::Success();
   const PreFilterState* pre = state.Read<PreFilterState>(kPreFilterKey);

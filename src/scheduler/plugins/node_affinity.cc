@@ -52,7 +52,7 @@ Status NodeAffinity::Filter(const CycleState&, const PodInfo& pod, const NodeInf
   return Status::Success();
 }
 
-Status NodeAffinity::PreScore(CycleState&, const PodInfo& pod,
+Status NodeAffinity::PreScore(CycleState&, const PodInfo& pod, const Snapshot&,
                               const std::vector<NodeInfoPtr>&) const {
   return pod.preferred_affinity.empty() ? Status::Skip() : Status::Success();
 }

@@ -41,8 +41,8 @@ class NodeAffinity final : public FilterPlugin, public ScorePlugin {
   Status PreFilter(CycleState& state, const PodInfo& pod, const Snapshot& snapshot,
                    std::optional<std::set<std::string>>* node_names) const override;
   Status Filter(const CycleState& state, const PodInfo& pod, const NodeInfo& node) const override;
-  Status PreScore(CycleState& state, const PodInfo& pod,
-                  const std::vector<NodeInfoPtr>& nodes) const override;
+  Status PreScore(CycleState& state, const PodInfo& pod, const Snapshot& snapshot,
+                  const std::vector<NodeInfoPtr>& feasible) const override;
   int64_t Score(const CycleState& state, const PodInfo& pod, const NodeInfo& node) const override;
   void NormalizeScore(const CycleState& state, const PodInfo& pod,
                       std::vector<int64_t>& scores) const override;

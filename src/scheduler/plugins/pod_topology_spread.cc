@@ -41,9 +41,6 @@ struct PreFilterState {
   std::vector<int64_t> hard_min;  // global minimum per hard constraint, minDomains applied
   std::vector<SpreadConstraint> soft;
   std::string soft_error;  // a soft constraint's selector did not parse
-  // The cycle's snapshot: PreScore only receives the feasible nodes but counts pods on all.
-  // Valid for the scheduling cycle only.
-  const Snapshot* snapshot{nullptr};
 };
 
 struct PreScoreState {
@@ -139,9 +136,9 @@ bool IncludesNode(const SpreadConstraint& c, const PodInfo& pod, const NodeInfo&
 int64_t CountMatching(const NodeInfo& node, const SpreadSelector& selector,
                       const std::string& namespace_name) {
   int64_t count = 0;
-  for (const auto& [key, placed] : node.pods()) {
-    if (placed->terminating || placed->namespace_name != namespace_name) continue;
-    if (selector.Matches(placed->labels)) ++count;
+  for (const auto& [group, pods] : node.pod_groups()) {
+    if (group.terminating || group.namespace_name != namespace_name) continue;
+    if (selector.Matches(group.labels)) count += pods;
   }
   return count;
 }
@@ -152,9 +149,8 @@ Status ParsePodConstraints(const PodInfo& pod, PreFilterState& state) {
   if (!state.has_spec_constraints) return Status::Success();
   auto hard = ParseSpreadConstraints(*pod.pod, PodLabels(pod), kDoNotSchedule);
   if (!hard.ok()) {
-    return {Code::kError,
-            {base::StrCat("get constraints from pod: ", hard.status().message())},
-            {}};
+    return {
+        Code::kError, {base::StrCat("get constraints from pod: ", hard.status().message())}, {}};
   }
   state.hard = std::move(*hard);
   auto soft = ParseSpreadConstraints(*pod.pod, PodLabels(pod), kScheduleAnyway);
@@ -256,8 +252,8 @@ SpreadSelector DefaultSpreadSelector(const PodInfo& pod, const ClusterObjects& o
       }
     }
   } else if (api_version == "apps/v1" && (kind == "ReplicaSet" || kind == "StatefulSet")) {
-    client::ObjectPtr set = objects.Get(
-        kind == "ReplicaSet" ? r::ReplicaSets() : r::StatefulSets(), pod.namespace_name, name);
+    client::ObjectPtr set = objects.Get(kind == "ReplicaSet" ? r::ReplicaSets() : r::StatefulSets(),
+                                        pod.namespace_name, name);
     // An unset selector adds nothing (upstream: Nothing() has no requirements to add).
     if (const json* set_selector = SpecSelector(set); set_selector != nullptr) {
       auto parsed = api::LabelSelector::FromJson(*set_selector);
@@ -267,11 +263,9 @@ SpreadSelector DefaultSpreadSelector(const PodInfo& pod, const ClusterObjects& o
   return selector;
 }
 
-Status PodTopologySpread::PreFilter(CycleState& state, const PodInfo& pod,
-                                    const Snapshot& snapshot,
+Status PodTopologySpread::PreFilter(CycleState& state, const PodInfo& pod, const Snapshot& snapshot,
                                     std::optional<std::set<std::string>>*) const {
   PreFilterState s;
-  s.snapshot = &snapshot;
   if (Status status = ParsePodConstraints(pod, s); !status.ok()) return status;
   // System default constraints are all ScheduleAnyway: without DoNotSchedule constraints of
   // its own the pod has nothing to filter.
@@ -324,15 +318,15 @@ Status PodTopologySpread::Filter(const CycleState& state, const PodInfo& pod,
 }
 
 Status PodTopologySpread::PreScore(CycleState& state, const PodInfo& pod,
-                                   const std::vector<NodeInfoPtr>& nodes) const {
+                                   const Snapshot& snapshot,
+                                   const std::vector<NodeInfoPtr>& feasible) const {
   const auto* filtered = state.Read<PreFilterState>(kPreFilterStateKey);
   PreFilterState parsed;
   if (filtered == nullptr) {
     if (Status status = ParsePodConstraints(pod, parsed); !status.ok()) return status;
     filtered = &parsed;
   }
-  const std::vector<NodeInfoPtr>& all_nodes =
-      filtered->snapshot != nullptr ? filtered->snapshot->nodes : nodes;
+  const std::vector<NodeInfoPtr>& all_nodes = snapshot.nodes.empty() ? feasible : snapshot.nodes;
   if (all_nodes.empty()) return Status::Skip();
   PreScoreState s;
   if (filtered->has_spec_constraints) {
@@ -365,7 +359,7 @@ Status PodTopologySpread::PreScore(CycleState& state, const PodInfo& pod,
   s.counts.resize(n);
   std::vector<std::unordered_set<std::string>> domains(n);
   int64_t ignored = 0;
-  for (const NodeInfoPtr& node : nodes) {
+  for (const NodeInfoPtr& node : feasible) {
     if (s.require_all_topologies && !HasAllKeys(node->labels(), s.constraints)) {
       ++ignored;
       continue;
@@ -384,7 +378,7 @@ Status PodTopologySpread::PreScore(CycleState& state, const PodInfo& pod,
   s.weights.resize(n);
   for (size_t i = 0; i < n; ++i) {
     int64_t size = s.constraints[i].topology_key == kHostnameKey
-                       ? static_cast<int64_t>(nodes.size()) - ignored
+                       ? static_cast<int64_t>(feasible.size()) - ignored
                        : static_cast<int64_t>(domains[i].size());
     s.weights[i] = std::log(static_cast<double>(size + 2));
   }

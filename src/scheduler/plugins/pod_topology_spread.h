@@ -66,8 +66,8 @@ class PodTopologySpread final : public FilterPlugin, public ScorePlugin {
   Status PreFilter(CycleState& state, const PodInfo& pod, const Snapshot& snapshot,
                    std::optional<std::set<std::string>>* node_names) const override;
   Status Filter(const CycleState& state, const PodInfo& pod, const NodeInfo& node) const override;
-  Status PreScore(CycleState& state, const PodInfo& pod,
-                  const std::vector<NodeInfoPtr>& nodes) const override;
+  Status PreScore(CycleState& state, const PodInfo& pod, const Snapshot& snapshot,
+                  const std::vector<NodeInfoPtr>& feasible) const override;
   // Nodes missing a topology key of the pod's own soft constraints score -1 here (upstream's
   // invalidScore) and 0 after NormalizeScore.
   int64_t Score(const CycleState& state, const PodInfo& pod, const NodeInfo& node) const override;

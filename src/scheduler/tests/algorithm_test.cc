@@ -9,46 +9,18 @@
 #include "scheduler/plugins/plugins.h"
 #include "scheduler/resources.h"
 #include "scheduler/selectors.h"
+#include "scheduler/tests/test_objects.h"
 
 namespace k1s::scheduler {
 namespace {
 
 using nlohmann::json;
 
-json Node(const std::string& name,
-          json allocatable = {{"cpu", "4"}, {"memory", "8Gi"}, {"pods", "110"}}) {
-  return {{"metadata", {{"name", name}, {"labels", {{"kubernetes.io/hostname", name}}}}},
-          {"spec", json::object()},
-          {"status", {{"allocatable", allocatable}}}};
-}
-
-json Pod(const std::string& name, json requests = json::object()) {
-  json container = {{"name", "c"}, {"image", "nginx"}};
-  if (!requests.empty()) container["resources"] = {{"requests", requests}};
-  return {{"metadata", {{"name", name}, {"namespace", "default"}, {"uid", "uid-" + name}}},
-          {"spec", {{"containers", json::array({container})}}}};
-}
-
-PodInfo Info(const json& pod) { return MakePodInfo(std::make_shared<const json>(pod)); }
-
-// A snapshot of `nodes` with `placed` pods (pod json, node name).
-std::shared_ptr<const Snapshot> SnapshotOf(
-    const std::vector<json>& nodes, const std::vector<std::pair<json, std::string>>& placed = {}) {
-  SchedulerCache cache;
-  for (const json& node : nodes) cache.AddNode(std::make_shared<const json>(node));
-  for (const auto& [pod, node] : placed) {
-    json bound = pod;
-    bound["spec"]["nodeName"] = node;
-    cache.AddPod(std::make_shared<const json>(bound));
-  }
-  return cache.GetSnapshot();
-}
-
-Algorithm Seeded() {
-  AlgorithmOptions options;
-  options.random_seed = 42;
-  return Algorithm(DefaultPlugins(), options);
-}
+using testing::Info;
+using testing::Node;
+using testing::Pod;
+using testing::Seeded;
+using testing::SnapshotOf;
 
 TEST(ResourcesTest, PodRequestsFollowUpstreamRules) {
   json pod = Pod("p", {{"cpu", "500m"}, {"memory", "1Gi"}});

@@ -11,6 +11,7 @@
 #include "client/resource.h"
 #include "scheduler/algorithm.h"
 #include "scheduler/preemption.h"
+#include "scheduler/tests/test_objects.h"
 
 namespace k1s::scheduler {
 namespace {
@@ -18,29 +19,22 @@ namespace {
 using nlohmann::json;
 using plugins::InterPodAffinity;
 
-constexpr char kHostname[] = "kubernetes.io/hostname";
-constexpr char kZone[] = "topology.kubernetes.io/zone";
+using testing::Info;
+using testing::SnapshotOf;
+
+constexpr const char* kHostname = testing::kHostnameLabel;
+constexpr const char* kZone = testing::kZoneLabel;
 constexpr char kReasonAffinity[] = "node(s) didn't match pod affinity rules";
 constexpr char kReasonAntiAffinity[] = "node(s) didn't match pod anti-affinity rules";
 constexpr char kReasonExisting[] = "node(s) didn't satisfy existing pods anti-affinity rules";
 
-// A node with a hostname label and, unless `zone` is empty, a zone label.
+// A default node in `zone` ("" = none); pods carry labels, even empty ones.
 json Node(const std::string& name, const std::string& zone) {
-  json labels = {{kHostname, name}};
-  if (!zone.empty()) labels[kZone] = zone;
-  return {{"metadata", {{"name", name}, {"labels", labels}}},
-          {"spec", json::object()},
-          {"status", {{"allocatable", {{"cpu", "4"}, {"memory", "8Gi"}, {"pods", "110"}}}}}};
+  return testing::ZonedNode(name, zone);
 }
-
 json Pod(const std::string& name, json labels = json::object(),
          const std::string& namespace_name = "default") {
-  return {{"metadata",
-           {{"name", name},
-            {"namespace", namespace_name},
-            {"uid", "uid-" + name},
-            {"labels", std::move(labels)}}},
-          {"spec", {{"containers", json::array({{{"name", "c"}, {"image", "nginx"}}})}}}};
+  return testing::LabeledPod(name, std::move(labels), namespace_name);
 }
 
 // A PodAffinityTerm selecting app=`app` over `topology_key`.
@@ -58,20 +52,6 @@ json With(json pod, const std::string& kind, json term, int32_t weight = 0) {
     section["requiredDuringSchedulingIgnoredDuringExecution"].push_back(std::move(term));
   }
   return pod;
-}
-
-PodInfo Info(const json& pod) { return MakePodInfo(std::make_shared<const json>(pod)); }
-
-std::shared_ptr<const Snapshot> SnapshotOf(
-    const std::vector<json>& nodes, const std::vector<std::pair<json, std::string>>& placed = {}) {
-  SchedulerCache cache;
-  for (const json& node : nodes) cache.AddNode(std::make_shared<const json>(node));
-  for (const auto& [pod, node] : placed) {
-    json bound = pod;
-    bound["spec"]["nodeName"] = node;
-    cache.AddPod(std::make_shared<const json>(bound));
-  }
-  return cache.GetSnapshot();
 }
 
 // n1, n2 in zone a; n3 in zone b.
@@ -100,7 +80,7 @@ std::vector<int64_t> ScoreAll(const InterPodAffinity& plugin, const json& pod,
   CycleState state;
   std::optional<std::set<std::string>> names;
   EXPECT_TRUE(plugin.PreFilter(state, info, snapshot, &names).ok());
-  if (plugin.PreScore(state, info, snapshot.nodes).code == Code::kSkip) return {};
+  if (plugin.PreScore(state, info, snapshot, snapshot.nodes).code == Code::kSkip) return {};
   std::vector<int64_t> scores;
   for (const NodeInfoPtr& node : snapshot.nodes) scores.push_back(plugin.Score(state, info, *node));
   plugin.NormalizeScore(state, info, scores);
@@ -265,9 +245,7 @@ TEST(InterPodAffinityTest, MatchLabelKeysJoinTheSelector) {
 TEST(InterPodAffinityTest, AntiAffinityPerHostnameThroughTheAlgorithm) {
   SchedulerCache cache;
   for (const json& node : ThreeNodes()) cache.AddNode(std::make_shared<const json>(node));
-  AlgorithmOptions options;
-  options.random_seed = 7;
-  Algorithm algorithm(DefaultPlugins(), options);
+  Algorithm algorithm(DefaultPlugins(), testing::SeededOptions(7));
   std::set<std::string> used;
   for (int i = 0; i < 4; ++i) {
     std::string name = "web-" + std::to_string(i);
@@ -341,9 +319,7 @@ TEST(InterPodAffinityTest, AHigherPriorityPodPreemptsWhatItsAntiAffinityRejects)
   }
   json pod = With(Pod("high", {{"app", "web"}}), "podAntiAffinity", Term("web", kHostname));
   pod["spec"]["priority"] = 100;
-  AlgorithmOptions options;
-  options.random_seed = 7;
-  Algorithm algorithm(DefaultPlugins(), options);
+  Algorithm algorithm(DefaultPlugins(), testing::SeededOptions(7));
   ScheduleResult result = algorithm.Schedule(Info(pod), *cache.GetSnapshot());
   EXPECT_TRUE(result.node.empty());
   ASSERT_NE(result.preemption, nullptr) << result.message;

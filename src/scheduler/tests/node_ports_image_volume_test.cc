@@ -7,6 +7,7 @@
 
 #include "scheduler/algorithm.h"
 #include "scheduler/plugins/plugins.h"
+#include "scheduler/tests/test_objects.h"
 
 namespace k1s::scheduler {
 namespace {
@@ -15,12 +16,13 @@ using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
+using testing::Info;
+using testing::SnapshotOf;
+
 constexpr int64_t kMb = 1024 * 1024;
 
 json Node(const std::string& name, json images = json::array()) {
-  json node = {{"metadata", {{"name", name}, {"labels", {{"kubernetes.io/hostname", name}}}}},
-               {"spec", json::object()},
-               {"status", {{"allocatable", {{"cpu", "4"}, {"memory", "8Gi"}, {"pods", "110"}}}}}};
+  json node = testing::Node(name);
   if (!images.empty()) node["status"]["images"] = std::move(images);
   return node;
 }
@@ -30,8 +32,9 @@ json Image(std::vector<std::string> names, int64_t size) {
 }
 
 json Pod(const std::string& name, const std::string& image = "nginx") {
-  return {{"metadata", {{"name", name}, {"namespace", "default"}, {"uid", "uid-" + name}}},
-          {"spec", {{"containers", json::array({{{"name", "c"}, {"image", image}}})}}}};
+  json pod = testing::Pod(name);
+  pod["spec"]["containers"][0]["image"] = image;
+  return pod;
 }
 
 // `pod` with one container port per entry: {hostPort, protocol ("" = unset), hostIP}.
@@ -62,32 +65,7 @@ json Claim(const std::string& name, const std::string& mode,
           {"spec", {{"accessModes", {mode}}}}};
 }
 
-PodInfo Info(const json& pod) { return MakePodInfo(std::make_shared<const json>(pod)); }
-
-NodeInfo NodeWith(const std::vector<json>& pods) {
-  NodeInfo node("n");
-  node.SetNode(std::make_shared<const json>(Node("n")));
-  for (const json& pod : pods) node.AddPod(MakePlacedPod(std::make_shared<const json>(pod)));
-  return node;
-}
-
-std::shared_ptr<const Snapshot> SnapshotOf(
-    const std::vector<json>& nodes, const std::vector<std::pair<json, std::string>>& placed = {}) {
-  SchedulerCache cache;
-  for (const json& node : nodes) cache.AddNode(std::make_shared<const json>(node));
-  for (const auto& [pod, node] : placed) {
-    json bound = pod;
-    bound["spec"]["nodeName"] = node;
-    cache.AddPod(std::make_shared<const json>(bound));
-  }
-  return cache.GetSnapshot();
-}
-
-AlgorithmOptions Seeded() {
-  AlgorithmOptions options;
-  options.random_seed = 42;
-  return options;
-}
+NodeInfo NodeWith(const std::vector<json>& pods) { return testing::NodeInfoOf(Node("n"), pods); }
 
 // Runs `plugin`'s PreFilter then Filter against one node, as the framework does.
 Status RunFilter(const FilterPlugin& plugin, const json& pod, const NodeInfo& node) {
@@ -165,7 +143,7 @@ TEST(NodePortsTest, FailedSchedulingNamesThePorts) {
                              {{WithPorts(Pod("web-a"), {{80, "", ""}}), "a"},
                               {WithPorts(Pod("web-b"), {{80, "TCP", "10.0.0.2"}}), "b"},
                               {WithPorts(Pod("dns-c"), {{80, "UDP", ""}}), "c"}});
-  Algorithm algorithm(DefaultPlugins(), Seeded());
+  Algorithm algorithm(DefaultPlugins(), testing::SeededOptions());
   // Port 80/TCP on every address: only c (which uses 80/UDP) is free.
   ScheduleResult result = algorithm.Schedule(Info(WithPorts(Pod("p"), {{80, "", ""}})), *snapshot);
   EXPECT_EQ(result.node, "c");
@@ -239,7 +217,7 @@ TEST(ImageLocalityTest, NamesNormalizeOnlyTheTag) {
 TEST(ImageLocalityTest, AlgorithmPrefersTheNodeWithTheBigImage) {
   auto snapshot = SnapshotOf({Node("a", {Image({"small:latest"}, 30 * kMb)}), Node("b"),
                               Node("c", {Image({"ml/model:v3"}, 900 * kMb)}), Node("d")});
-  Algorithm algorithm(DefaultPlugins(), Seeded());
+  Algorithm algorithm(DefaultPlugins(), testing::SeededOptions());
   for (int i = 0; i < 5; ++i) {
     EXPECT_EQ(algorithm.Schedule(Info(Pod("p" + std::to_string(i), "ml/model:v3")), *snapshot).node,
               "c");
@@ -327,7 +305,7 @@ TEST(VolumeRestrictionsTest, ReadWriteOncePodClaimInUseFailsEveryNode) {
                Claim("data", "ReadWriteOncePod", "other"));
   Plugins only;
   only.filters = {std::make_shared<plugins::VolumeRestrictions>(objects)};
-  Algorithm algorithm(std::move(only), Seeded());
+  Algorithm algorithm(std::move(only), testing::SeededOptions());
   json user = WithVolume(Pod("user"), ClaimVolume("data"));
   user["spec"]["priority"] = 10;
   auto snapshot = SnapshotOf({Node("a"), Node("b")},
@@ -381,7 +359,7 @@ TEST(VolumeRestrictionsTest, ReadWriteOncePodClaimInUseFailsEveryNode) {
 TEST(VolumeRestrictionsTest, MissingClaimIsUnresolvableAtPreFilter) {
   Plugins only;
   only.filters = {std::make_shared<plugins::VolumeRestrictions>(std::make_shared<StaticObjects>())};
-  Algorithm algorithm(std::move(only), Seeded());
+  Algorithm algorithm(std::move(only), testing::SeededOptions());
   auto snapshot = SnapshotOf({Node("a"), Node("b")});
   ScheduleResult result =
       algorithm.Schedule(Info(WithVolume(Pod("p"), ClaimVolume("missing"))), *snapshot);

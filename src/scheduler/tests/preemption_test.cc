@@ -13,43 +13,28 @@
 #include "api/errors.h"
 #include "client/testing/test_cluster.h"
 #include "scheduler/scheduler.h"
+#include "scheduler/tests/test_objects.h"
 
 namespace k1s::scheduler {
 namespace {
 
 using nlohmann::json;
 
+using testing::Info;
+using testing::Seeded;
+using testing::SnapshotOf;
+
 json Node(const std::string& name, const std::string& cpu = "4") {
-  return {{"metadata", {{"name", name}, {"labels", {{"kubernetes.io/hostname", name}}}}},
-          {"spec", json::object()},
-          {"status", {{"allocatable", {{"cpu", cpu}, {"memory", "8Gi"}, {"pods", "110"}}}}}};
+  return testing::Node(name, testing::Allocatable(cpu));
 }
 
 // A pod asking for `cpu` at `priority`; `start` ("" for none) is its status.startTime.
 json Pod(const std::string& name, const std::string& cpu, int32_t priority,
          const std::string& start = "") {
-  json pod = {{"metadata", {{"name", name}, {"namespace", "default"}, {"uid", "uid-" + name}}},
-              {"spec",
-               {{"priority", priority},
-                {"containers", json::array({{{"name", "c"},
-                                             {"image", "nginx"},
-                                             {"resources", {{"requests", {{"cpu", cpu}}}}}}})}}}};
+  json pod = testing::Pod(name, {{"cpu", cpu}});
+  pod["spec"]["priority"] = priority;
   if (!start.empty()) pod["status"]["startTime"] = start;
   return pod;
-}
-
-PodInfo Info(const json& pod) { return MakePodInfo(std::make_shared<const json>(pod)); }
-
-std::shared_ptr<const Snapshot> SnapshotOf(
-    const std::vector<json>& nodes, const std::vector<std::pair<json, std::string>>& placed = {}) {
-  SchedulerCache cache;
-  for (const json& node : nodes) cache.AddNode(std::make_shared<const json>(node));
-  for (const auto& [pod, node] : placed) {
-    json bound = pod;
-    bound["spec"]["nodeName"] = node;
-    cache.AddPod(std::make_shared<const json>(bound));
-  }
-  return cache.GetSnapshot();
 }
 
 std::shared_ptr<const PlacedPod> Placed(const json& pod) {
@@ -72,12 +57,6 @@ std::vector<PodDisruptionBudget> Pdbs(const std::vector<json>& objects) {
   std::vector<client::ObjectPtr> pointers;
   for (const json& object : objects) pointers.push_back(std::make_shared<const json>(object));
   return ParsePodDisruptionBudgets(pointers);
-}
-
-Algorithm Seeded(std::shared_ptr<const Nominator> nominator = nullptr, PdbLister pdbs = nullptr) {
-  AlgorithmOptions options;
-  options.random_seed = 42;
-  return Algorithm(DefaultPlugins(), options, std::move(nominator), std::move(pdbs));
 }
 
 constexpr int64_t kNow = 1'800'000'000;  // 2027, after every start time here
@@ -367,93 +346,24 @@ TEST(NominatorTest, FollowsStatusUpdatesLikeUpstream) {
 }
 
 // The whole flow with a real apiserver and the real Scheduler.
-class PreemptionClusterTest : public ::testing::Test {
+class PreemptionClusterTest : public testing::SchedulerClusterTest {
  protected:
-  void SetUp() override { ASSERT_TRUE(cluster_.ok()); }
-  void TearDown() override {
-    if (scheduler_) scheduler_->Stop();
-    if (informers_) informers_->Stop();
-  }
-
   void StartScheduler() {
-    client::Client identity = cluster_.As("system:kube-scheduler", {}, "kube-scheduler");
-    informers_ = std::make_unique<client::InformerFactory>(identity);
-    broadcaster_ = std::make_unique<client::EventBroadcaster>(identity, base::RealClock());
-    SchedulerOptions options;
-    options.algorithm.random_seed = 7;
+    SchedulerOptions options = testing::ClusterSchedulerOptions();
     options.queue.initial_backoff = std::chrono::milliseconds(100);
-    scheduler_ = std::make_unique<Scheduler>(identity, *informers_,
-                                             broadcaster_->NewRecorder("default-scheduler"),
-                                             base::RealClock(), options);
-    ASSERT_TRUE(informers_->Start().ok());
-    ASSERT_TRUE(informers_->WaitForSync(std::chrono::seconds(5)).ok());
-    ASSERT_TRUE(scheduler_->Start().ok());
+    SchedulerClusterTest::StartScheduler(options);
   }
 
   void CreateNode(const std::string& name, const std::string& cpu) {
-    json node = {{"apiVersion", "v1"},
-                 {"kind", "Node"},
-                 {"metadata", {{"name", name}, {"labels", {{"kubernetes.io/hostname", name}}}}}};
-    absl::StatusOr<json> created = admin_.Create(client::resources::Nodes(), "", node);
-    ASSERT_TRUE(created.ok()) << created.status();
-    json allocatable = {{"cpu", cpu}, {"memory", "8Gi"}, {"pods", "110"}};
-    (*created)["status"] = {{"capacity", allocatable},
-                            {"allocatable", allocatable},
-                            {"conditions", json::array({{{"type", "Ready"}, {"status", "True"}}})}};
-    ASSERT_TRUE(admin_.UpdateStatus(client::resources::Nodes(), *created).ok());
-  }
-
-  void CreatePriorityClass(const std::string& name, int32_t value) {
-    const client::Resource classes{"scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass",
-                                   false};
-    json object = {{"apiVersion", "scheduling.k8s.io/v1"},
-                   {"kind", "PriorityClass"},
-                   {"metadata", {{"name", name}}},
-                   {"value", value}};
-    ASSERT_TRUE(admin_.Create(classes, "", object).ok());
+    SchedulerClusterTest::CreateNode(name, testing::Allocatable(cpu));
   }
 
   void CreatePod(const std::string& name, const std::string& cpu,
                  const std::string& priority_class) {
-    json pod = {{"apiVersion", "v1"},
-                {"kind", "Pod"},
-                {"metadata", {{"name", name}, {"namespace", "default"}}},
-                {"spec",
-                 {{"priorityClassName", priority_class},
-                  {"containers", json::array({{{"name", "app"},
-                                               {"image", "nginx"},
-                                               {"resources", {{"requests", {{"cpu", cpu}}}}}}})}}}};
-    absl::StatusOr<json> created = admin_.Create(client::resources::Pods(), "default", pod);
-    ASSERT_TRUE(created.ok()) << created.status();
+    json pod = PodSpec(name, {{"cpu", cpu}});
+    pod["spec"]["priorityClassName"] = priority_class;
+    SchedulerClusterTest::CreatePod(pod);
   }
-
-  json GetPod(const std::string& name) {
-    absl::StatusOr<json> pod = admin_.Get(client::resources::Pods(), "default", name);
-    return pod.ok() ? *pod : json();
-  }
-  std::string NodeOf(const std::string& name) {
-    json pod = GetPod(name);
-    return pod.is_object() ? pod["spec"].value("nodeName", "") : "";
-  }
-  std::vector<json> Events(const std::string& name, const std::string& reason) {
-    broadcaster_->Flush();
-    std::vector<json> found;
-    absl::StatusOr<json> list = admin_.List(client::resources::Events(), "default");
-    if (!list.ok()) return found;
-    for (const json& event : (*list)["items"]) {
-      if (event["involvedObject"].value("name", "") == name &&
-          event.value("reason", "") == reason) {
-        found.push_back(event);
-      }
-    }
-    return found;
-  }
-
-  client::testing::TestCluster cluster_;
-  client::Client admin_ = cluster_.Admin();
-  std::unique_ptr<client::InformerFactory> informers_;
-  std::unique_ptr<client::EventBroadcaster> broadcaster_;
-  std::unique_ptr<Scheduler> scheduler_;
 };
 
 TEST_F(PreemptionClusterTest, HighPriorityPodPreemptsAndIsBoundOnceTheVictimIsGone) {

@@ -9,83 +9,20 @@
 
 #include "api/errors.h"
 #include "client/testing/test_cluster.h"
+#include "scheduler/tests/test_objects.h"
 
 namespace k1s::scheduler {
 namespace {
 
 using client::testing::Eventually;
-using client::testing::TestCluster;
 using nlohmann::json;
 
-const client::Resource kPriorityClasses{"scheduling.k8s.io", "v1", "priorityclasses",
-                                        "PriorityClass", false};
-
-class SchedulerTest : public ::testing::Test {
+class SchedulerTest : public testing::SchedulerClusterTest {
  protected:
-  void SetUp() override { ASSERT_TRUE(cluster_.ok()); }
-  void TearDown() override {
-    if (scheduler_) scheduler_->Stop();
-    if (informers_) informers_->Stop();
-  }
-
-  void StartScheduler() {
-    client::Client identity = cluster_.As("system:kube-scheduler", {}, "kube-scheduler");
-    informers_ = std::make_unique<client::InformerFactory>(identity);
-    broadcaster_ = std::make_unique<client::EventBroadcaster>(identity, base::RealClock());
-    SchedulerOptions options;
-    options.algorithm.random_seed = 7;
-    scheduler_ = std::make_unique<Scheduler>(identity, *informers_,
-                                             broadcaster_->NewRecorder("default-scheduler"),
-                                             base::RealClock(), options);
-    ASSERT_TRUE(informers_->Start().ok());
-    ASSERT_TRUE(informers_->WaitForSync(std::chrono::seconds(5)).ok());
-    ASSERT_TRUE(scheduler_->Start().ok());
-  }
-
-  // A Ready node with the given allocatable, labels and taints.
-  void CreateNode(const std::string& name, json allocatable, json labels = json::object(),
-                  json taints = json::array(), bool unschedulable = false) {
-    labels["kubernetes.io/hostname"] = name;
-    json node = {{"apiVersion", "v1"},
-                 {"kind", "Node"},
-                 {"metadata", {{"name", name}, {"labels", labels}}},
-                 {"spec", {{"taints", taints}, {"unschedulable", unschedulable}}}};
-    absl::StatusOr<json> created = admin_.Create(client::resources::Nodes(), "", node);
-    ASSERT_TRUE(created.ok()) << created.status();
-    (*created)["status"] = {
-        {"capacity", allocatable},
-        {"allocatable", allocatable},
-        {"conditions", json::array({{{"type", "Ready"},
-                                     {"status", "True"},
-                                     {"reason", "KubeletReady"},
-                                     {"message", "kubelet is posting ready status"}}})}};
-    ASSERT_TRUE(admin_.UpdateStatus(client::resources::Nodes(), *created).ok());
-  }
   void CreateNodeWithCpu(const std::string& name, const std::string& cpu) {
-    CreateNode(name, {{"cpu", cpu}, {"memory", "8Gi"}, {"pods", "110"}});
+    CreateNode(name, testing::Allocatable(cpu));
   }
 
-  json PodSpec(const std::string& name, json requests = json::object()) {
-    json container = {{"name", "app"}, {"image", "nginx"}};
-    if (!requests.empty()) container["resources"] = {{"requests", requests}};
-    return {{"apiVersion", "v1"},
-            {"kind", "Pod"},
-            {"metadata", {{"name", name}, {"namespace", "default"}}},
-            {"spec", {{"containers", json::array({container})}}}};
-  }
-  void CreatePod(const json& pod) {
-    absl::StatusOr<json> created = admin_.Create(client::resources::Pods(), "default", pod);
-    ASSERT_TRUE(created.ok()) << created.status();
-  }
-
-  json GetPod(const std::string& name) {
-    absl::StatusOr<json> pod = admin_.Get(client::resources::Pods(), "default", name);
-    return pod.ok() ? *pod : json::object();
-  }
-  std::string NodeOf(const std::string& name) {
-    json pod = GetPod(name);
-    return pod.contains("spec") ? pod["spec"].value("nodeName", "") : "";
-  }
   bool BoundTo(const std::string& name, const std::string& node,
                std::chrono::milliseconds timeout = std::chrono::seconds(3)) {
     return Eventually([&] { return NodeOf(name) == node; }, timeout);
@@ -111,34 +48,6 @@ class SchedulerTest : public ::testing::Test {
         std::chrono::seconds(3));
     return message;
   }
-  // Events about pod `name` with `reason`.
-  std::vector<json> Events(const std::string& name, const std::string& reason) {
-    broadcaster_->Flush();
-    std::vector<json> found;
-    absl::StatusOr<json> list = admin_.List(client::resources::Events(), "default");
-    if (!list.ok()) return found;
-    for (const json& event : (*list)["items"]) {
-      if (event["involvedObject"].value("name", "") == name &&
-          event.value("reason", "") == reason) {
-        found.push_back(event);
-      }
-    }
-    return found;
-  }
-
-  void CreatePriorityClass(const std::string& name, int32_t value) {
-    json object = {{"apiVersion", "scheduling.k8s.io/v1"},
-                   {"kind", "PriorityClass"},
-                   {"metadata", {{"name", name}}},
-                   {"value", value}};
-    ASSERT_TRUE(admin_.Create(kPriorityClasses, "", object).ok());
-  }
-
-  TestCluster cluster_;
-  client::Client admin_ = cluster_.Admin();
-  std::unique_ptr<client::InformerFactory> informers_;
-  std::unique_ptr<client::EventBroadcaster> broadcaster_;
-  std::unique_ptr<Scheduler> scheduler_;
 };
 
 TEST_F(SchedulerTest, BindsToAFittingNodeAndRecordsScheduled) {
@@ -227,12 +136,11 @@ TEST_F(SchedulerTest, SchedulesHigherPriorityFirst) {
 }
 
 TEST_F(SchedulerTest, AppliesEveryFilter) {
-  CreateNode("cordoned", {{"cpu", "4"}, {"memory", "8Gi"}, {"pods", "110"}}, json::object(),
-             json::array(), /*unschedulable=*/true);
-  CreateNode("tainted", {{"cpu", "4"}, {"memory", "8Gi"}, {"pods", "110"}}, json::object(),
+  CreateNode("cordoned", testing::Allocatable(), json::object(), json::array(),
+             /*unschedulable=*/true);
+  CreateNode("tainted", testing::Allocatable(), json::object(),
              json::array({{{"key", "dedicated"}, {"value", "gpu"}, {"effect", "NoSchedule"}}}));
-  CreateNode("labeled", {{"cpu", "4"}, {"memory", "8Gi"}, {"pods", "110"}},
-             {{"disk", "ssd"}, {"generation", "5"}});
+  CreateNode("labeled", testing::Allocatable(), {{"disk", "ssd"}, {"generation", "5"}});
   CreateNode("gpu", {{"cpu", "4"}, {"memory", "8Gi"}, {"pods", "110"}, {"example.com/gpu", "2"}});
   StartScheduler();
   auto pinned = [&](const std::string& name, const std::string& node) {
@@ -286,10 +194,10 @@ TEST_F(SchedulerTest, AppliesEveryFilter) {
 }
 
 TEST_F(SchedulerTest, ScoresSpreadAndPrefer) {
-  CreateNode("soft", {{"cpu", "4"}, {"memory", "8Gi"}, {"pods", "110"}}, json::object(),
+  CreateNode("soft", testing::Allocatable(), json::object(),
              json::array({{{"key", "spot"}, {"effect", "PreferNoSchedule"}}}));
-  CreateNode("zone-a", {{"cpu", "4"}, {"memory", "8Gi"}, {"pods", "110"}}, {{"zone", "a"}});
-  CreateNode("zone-b", {{"cpu", "4"}, {"memory", "8Gi"}, {"pods", "110"}}, {{"zone", "b"}});
+  CreateNode("zone-a", testing::Allocatable(), {{"zone", "a"}});
+  CreateNode("zone-b", testing::Allocatable(), {{"zone", "b"}});
   StartScheduler();
   // NodeAffinity preferred: zone b wins over the equally empty zone a.
   json prefers = PodSpec("prefers-b");

@@ -12,6 +12,7 @@
 
 #include "client/testing/test_cluster.h"
 #include "scheduler/scheduler.h"
+#include "scheduler/tests/test_objects.h"
 
 namespace k1s::scheduler {
 namespace {
@@ -29,10 +30,9 @@ json PodWithClaims(const std::vector<std::string>& claims, const std::string& na
   for (const std::string& claim : claims) {
     volumes.push_back({{"name", "v-" + claim}, {"persistentVolumeClaim", {{"claimName", claim}}}});
   }
-  return {
-      {"metadata", {{"name", name}, {"namespace", "default"}, {"uid", "uid-" + name}}},
-      {"spec",
-       {{"containers", json::array({{{"name", "c"}, {"image", "nginx"}}})}, {"volumes", volumes}}}};
+  json pod = testing::Pod(name);
+  pod["spec"]["volumes"] = std::move(volumes);
+  return pod;
 }
 
 json Claim(const std::string& name, const std::string& storage_class,
@@ -93,13 +93,8 @@ json Class(const std::string& name, const std::string& provisioner, const std::s
   return storage_class;
 }
 
-NodeInfo Node(const std::string& name, json labels = json::object()) {
-  labels["kubernetes.io/hostname"] = name;
-  NodeInfo info(name);
-  info.SetNode(std::make_shared<const json>(
-      json{{"metadata", {{"name", name}, {"labels", labels}}},
-           {"status", {{"allocatable", {{"cpu", "4"}, {"memory", "8Gi"}, {"pods", "110"}}}}}}));
-  return info;
+NodeInfo Node(const std::string& name, const json& labels = json::object()) {
+  return testing::NodeInfoOf(testing::Node(name, testing::Allocatable(), labels));
 }
 
 class VolumeBindingTest : public ::testing::Test {
@@ -122,7 +117,7 @@ class VolumeBindingTest : public ::testing::Test {
   }
 
   Status PreFilter(const json& pod) {
-    info_ = MakePodInfo(std::make_shared<const json>(pod));
+    info_ = testing::Info(pod);
     std::optional<std::set<std::string>> names;
     Status status = plugin_.PreFilter(state_, info_, Snapshot{}, &names);
     EXPECT_FALSE(names.has_value());
@@ -347,28 +342,12 @@ TEST_F(VolumeBindingTest, ClaimSelectorPicksVolumesByLabel) {
 // The real scheduler with an apiserver. The persistentvolume-binder controller is played by a
 // small loop here (the scheduler's tests do not link the controllers): once a volume names a
 // claim, it completes the claim's side of the binding as the controller's Bind does.
-class VolumeBindingSchedulerTest : public ::testing::Test {
+class VolumeBindingSchedulerTest : public testing::SchedulerClusterTest {
  protected:
-  void SetUp() override { ASSERT_TRUE(cluster_.ok()); }
   void TearDown() override {
     stop_ = true;
     if (binder_.joinable()) binder_.join();
-    if (scheduler_) scheduler_->Stop();
-    if (informers_) informers_->Stop();
-  }
-
-  void StartScheduler() {
-    client::Client identity = cluster_.As("system:kube-scheduler", {}, "kube-scheduler");
-    informers_ = std::make_unique<client::InformerFactory>(identity);
-    broadcaster_ = std::make_unique<client::EventBroadcaster>(identity, base::RealClock());
-    SchedulerOptions options;
-    options.algorithm.random_seed = 7;
-    scheduler_ = std::make_unique<Scheduler>(identity, *informers_,
-                                             broadcaster_->NewRecorder("default-scheduler"),
-                                             base::RealClock(), options);
-    ASSERT_TRUE(informers_->Start().ok());
-    ASSERT_TRUE(informers_->WaitForSync(std::chrono::seconds(5)).ok());
-    ASSERT_TRUE(scheduler_->Start().ok());
+    SchedulerClusterTest::TearDown();
   }
 
   void StartFakeBinder() {
@@ -404,6 +383,17 @@ class VolumeBindingSchedulerTest : public ::testing::Test {
     }
   }
 
+  // Creates a claim built by Claim() through the apiserver, which sets uid and status itself.
+  void CreateClaim(json claim) {
+    claim["apiVersion"] = "v1";
+    claim["kind"] = "PersistentVolumeClaim";
+    claim["metadata"].erase("uid");
+    claim.erase("status");
+    absl::StatusOr<json> created =
+        admin_.Create(client::resources::PersistentVolumeClaims(), "default", claim);
+    ASSERT_TRUE(created.ok()) << created.status();
+  }
+
   void CreateVolume(const json& volume) {
     absl::StatusOr<json> created =
         admin_.Create(client::resources::PersistentVolumes(), "", volume);
@@ -414,12 +404,7 @@ class VolumeBindingSchedulerTest : public ::testing::Test {
     ASSERT_TRUE(available.ok()) << available.status();
   }
 
-  client::testing::TestCluster cluster_;
-  client::Client admin_ = cluster_.Admin();
   client::Client binder_client_ = cluster_.Admin("persistent-volume-binder");
-  std::unique_ptr<client::InformerFactory> informers_;
-  std::unique_ptr<client::EventBroadcaster> broadcaster_;
-  std::unique_ptr<Scheduler> scheduler_;
   std::atomic<bool> stop_{false};
   std::thread binder_;
 };
@@ -436,12 +421,7 @@ TEST_F(VolumeBindingSchedulerTest, WaitForFirstConsumerClaimFollowsItsLocalVolum
   CreateVolume(Volume("local-a", "local", "1Gi", "node-a"));
   CreateVolume(Volume("local-b-big", "local", "10Gi", "node-b"));
   CreateVolume(Volume("local-b", "local", "5Gi", "node-b"));
-  json claim = Claim("data", "local");
-  claim["apiVersion"] = "v1";
-  claim["kind"] = "PersistentVolumeClaim";
-  claim["metadata"].erase("uid");
-  claim.erase("status");
-  ASSERT_TRUE(admin_.Create(client::resources::PersistentVolumeClaims(), "default", claim).ok());
+  ASSERT_NO_FATAL_FAILURE(CreateClaim(Claim("data", "local")));
 
   StartScheduler();
   StartFakeBinder();
@@ -485,12 +465,7 @@ TEST_F(VolumeBindingSchedulerTest, ProvisioningPreBindSelectsTheNodeAndTimesOut)
                   .Create(client::resources::StorageClasses(), "",
                           Class("csi", "example.com/csi", "WaitForFirstConsumer"))
                   .ok());
-  json claim = Claim("dynamic", "csi");
-  claim["apiVersion"] = "v1";
-  claim["kind"] = "PersistentVolumeClaim";
-  claim["metadata"].erase("uid");
-  claim.erase("status");
-  ASSERT_TRUE(admin_.Create(client::resources::PersistentVolumeClaims(), "default", claim).ok());
+  ASSERT_NO_FATAL_FAILURE(CreateClaim(Claim("dynamic", "csi")));
   client::InformerFactory informers(admin_);
   auto objects = std::make_shared<InformerObjects>(informers, nullptr);
   ASSERT_TRUE(informers.Start().ok());
@@ -500,7 +475,7 @@ TEST_F(VolumeBindingSchedulerTest, ProvisioningPreBindSelectsTheNodeAndTimesOut)
   options.bind_timeout = std::chrono::milliseconds(300);
   options.poll_interval = std::chrono::milliseconds(20);
   VolumeBinding plugin(objects, options);
-  PodInfo pod = MakePodInfo(std::make_shared<const json>(PodWithClaims({"dynamic"})));
+  PodInfo pod = testing::Info(PodWithClaims({"dynamic"}));
   CycleState state;
   std::optional<std::set<std::string>> names;
   ASSERT_TRUE(plugin.PreFilter(state, pod, Snapshot{}, &names).ok());
