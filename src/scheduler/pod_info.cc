@@ -2,22 +2,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/json_fields.h"
+
 namespace k1s::scheduler {
 namespace {
 
+using api::Member;
+using api::StringAt;
+
 using nlohmann::json;
-
-const json& Member(const json& object, const char* key) {
-  static const json kNull;
-  if (!object.is_object()) return kNull;
-  auto it = object.find(key);
-  return it == object.end() ? kNull : *it;
-}
-
-std::string StringAt(const json& object, const char* a, const char* b) {
-  const json& value = Member(Member(object, a), b);
-  return value.is_string() ? value.get<std::string>() : std::string();
-}
 
 const json& ArrayAt(const json& object, const char* key) {
   static const json kEmpty = json::array();

@@ -4,6 +4,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "api/json_fields.h"
 #include "api/errors.h"
 #include "api/timestamps.h"
 #include "base/logging.h"
@@ -12,23 +13,14 @@
 namespace k1s::scheduler {
 namespace {
 
+using api::Member;
+using api::StringAt;
+
 using nlohmann::json;
 
 constexpr char kNotHelpful[] = "Preemption is not helpful for scheduling";
 constexpr char kNoVictims[] = "No preemption victims found for incoming pod";
 constexpr char kPreemptionPrefix[] = "preemption: ";
-
-const json& Member(const json& object, const char* key) {
-  static const json kNull;
-  if (!object.is_object()) return kNull;
-  auto it = object.find(key);
-  return it == object.end() ? kNull : *it;
-}
-
-std::string StringAt(const json& object, const char* a, const char* b) {
-  const json& value = Member(Member(object, a), b);
-  return value.is_string() ? value.get<std::string>() : std::string();
-}
 
 // upstream GetPodStartTime: status.startTime, or now for pods not started yet.
 int64_t StartTime(const PlacedPod& pod, int64_t now_seconds) {

@@ -4,24 +4,16 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "api/json_fields.h"
 #include "quota/quantity.h"
 
 namespace k1s::scheduler {
 namespace {
 
+using api::ArrayOrEmpty;
+using api::Member;
+
 using nlohmann::json;
-
-const json& Member(const json& object, const char* key) {
-  static const json kNull;
-  if (!object.is_object()) return kNull;
-  auto it = object.find(key);
-  return it == object.end() ? kNull : *it;
-}
-
-const json& Array(const json& value) {
-  static const json kEmpty = json::array();
-  return value.is_array() ? value : kEmpty;
-}
 
 bool StartsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
@@ -116,12 +108,12 @@ Resources ResourcesFromList(const json& list) {
 Resources PodRequests(const json& pod, bool non_zero) {
   const json& spec = Member(pod, "spec");
   Resources total;
-  for (const json& container : Array(Member(spec, "containers"))) {
+  for (const json& container : ArrayOrEmpty(Member(spec, "containers"))) {
     total.Add(ContainerRequests(container, non_zero));
   }
   Resources sidecars;  // restartable init containers started so far
   Resources init_peak;
-  for (const json& container : Array(Member(spec, "initContainers"))) {
+  for (const json& container : ArrayOrEmpty(Member(spec, "initContainers"))) {
     Resources own = ContainerRequests(container, non_zero);
     const json& policy = Member(container, "restartPolicy");
     if (policy.is_string() && policy.get<std::string>() == "Always") {

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/json_fields.h"
 #include "api/errors.h"
 #include "api/timestamps.h"
 #include "base/logging.h"
@@ -12,23 +13,14 @@
 namespace k1s::scheduler {
 namespace {
 
+using api::Member;
+using api::StringAt;
+
 using nlohmann::json;
 
 constexpr size_t kMaxEventMessage = 1024;  // upstream truncateMessage
 
 std::shared_ptr<spdlog::logger> Log() { return base::Logger("scheduler"); }
-
-const json& Member(const json& object, const char* key) {
-  static const json kNull;
-  if (!object.is_object()) return kNull;
-  auto it = object.find(key);
-  return it == object.end() ? kNull : *it;
-}
-
-std::string StringAt(const json& object, const char* a, const char* b) {
-  const json& value = Member(Member(object, a), b);
-  return value.is_string() ? value.get<std::string>() : std::string();
-}
 
 // The parts of a Node the filters read: a change to any of them may let a pod fit.
 bool SchedulingPropertiesChanged(const json& before, const json& after) {

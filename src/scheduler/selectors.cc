@@ -3,22 +3,15 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "api/json_fields.h"
+
 namespace k1s::scheduler {
 namespace {
 
+using api::ArrayOrEmpty;
+using api::Member;
+
 using nlohmann::json;
-
-const json& Member(const json& object, const char* key) {
-  static const json kNull;
-  if (!object.is_object()) return kNull;
-  auto it = object.find(key);
-  return it == object.end() ? kNull : *it;
-}
-
-const json& Array(const json& value) {
-  static const json kEmpty = json::array();
-  return value.is_array() ? value : kEmpty;
-}
 
 std::string StringOf(const json& value) {
   return value.is_string() ? value.get<std::string>() : std::string();
@@ -38,7 +31,7 @@ std::optional<int64_t> ParseInt(const std::string& text) {
 bool ParseRequirement(const json& entry, bool is_field, SelectorRequirement* out) {
   out->key = StringOf(Member(entry, "key"));
   std::string op = StringOf(Member(entry, "operator"));
-  for (const json& value : Array(Member(entry, "values"))) {
+  for (const json& value : ArrayOrEmpty(Member(entry, "values"))) {
     if (value.is_string()) out->values.insert(value.get<std::string>());
   }
   using Op = SelectorRequirement::Op;
@@ -98,7 +91,7 @@ bool Toleration::Tolerates(const Taint& taint) const {
 
 std::vector<Taint> ParseTaints(const json& node) {
   std::vector<Taint> taints;
-  for (const json& entry : Array(Member(Member(node, "spec"), "taints"))) {
+  for (const json& entry : ArrayOrEmpty(Member(Member(node, "spec"), "taints"))) {
     Taint taint{StringOf(Member(entry, "key")), StringOf(Member(entry, "value")),
                 StringOf(Member(entry, "effect"))};
     if (!taint.key.empty() && !taint.effect.empty()) taints.push_back(std::move(taint));
@@ -108,7 +101,7 @@ std::vector<Taint> ParseTaints(const json& node) {
 
 std::vector<Toleration> ParseTolerations(const json& pod) {
   std::vector<Toleration> tolerations;
-  for (const json& entry : Array(Member(Member(pod, "spec"), "tolerations"))) {
+  for (const json& entry : ArrayOrEmpty(Member(Member(pod, "spec"), "tolerations"))) {
     tolerations.push_back({StringOf(Member(entry, "key")), StringOf(Member(entry, "operator")),
                            StringOf(Member(entry, "value")), StringOf(Member(entry, "effect"))});
   }
@@ -138,7 +131,7 @@ NodeSelectorTerm ParseNodeSelectorTerm(const json& term) {
   NodeSelectorTerm result;
   for (const char* field : {"matchExpressions", "matchFields"}) {
     bool is_field = std::string_view(field) == "matchFields";
-    for (const json& entry : Array(Member(term, field))) {
+    for (const json& entry : ArrayOrEmpty(Member(term, field))) {
       SelectorRequirement requirement;
       if (!ParseRequirement(entry, is_field, &requirement)) result.valid = false;
       (is_field ? result.fields : result.expressions).push_back(std::move(requirement));
@@ -159,7 +152,7 @@ std::optional<NodeSelector> ParseRequiredNodeAffinity(const json& pod) {
                                 "requiredDuringSchedulingIgnoredDuringExecution");
   if (!required.is_object()) return std::nullopt;
   NodeSelector selector;
-  for (const json& term : Array(Member(required, "nodeSelectorTerms"))) {
+  for (const json& term : ArrayOrEmpty(Member(required, "nodeSelectorTerms"))) {
     selector.terms.push_back(ParseNodeSelectorTerm(term));
   }
   return selector;
@@ -169,7 +162,7 @@ std::vector<PreferredTerm> ParsePreferredNodeAffinity(const json& pod) {
   std::vector<PreferredTerm> result;
   const json& preferred = Member(Member(Member(Member(pod, "spec"), "affinity"), "nodeAffinity"),
                                  "preferredDuringSchedulingIgnoredDuringExecution");
-  for (const json& entry : Array(preferred)) {
+  for (const json& entry : ArrayOrEmpty(preferred)) {
     const json& weight = Member(entry, "weight");
     if (!weight.is_number_integer() || weight.get<int64_t>() == 0) continue;
     NodeSelectorTerm term = ParseNodeSelectorTerm(Member(entry, "preference"));

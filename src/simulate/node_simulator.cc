@@ -7,6 +7,7 @@
 #include <optional>
 #include <utility>
 
+#include "api/json_fields.h"
 #include "api/errors.h"
 #include "api/timestamps.h"
 #include "base/logging.h"
@@ -18,6 +19,9 @@
 namespace k1s::simulate {
 namespace {
 
+using api::Member;
+using api::StringAt;
+
 using nlohmann::json;
 
 constexpr std::string_view kNodePrefix = "node/";
@@ -26,20 +30,6 @@ constexpr std::string_view kPodPrefix = "pod/";
 constexpr auto kTimerTick = std::chrono::milliseconds(100);
 
 std::shared_ptr<spdlog::logger> Log() { return base::Logger("simulate"); }
-
-const json& Member(const json& object, const char* key) {
-  static const json kNull;
-  if (!object.is_object()) return kNull;
-  auto it = object.find(key);
-  return it == object.end() ? kNull : *it;
-}
-
-std::string StringAt(const json& object, const char* a, const char* b) {
-  if (!object.is_object() || !object.contains(a) || !object[a].is_object()) return "";
-  const json& inner = object[a];
-  auto it = inner.find(b);
-  return it != inner.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 bool StartsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 
+#include "api/json_fields.h"
 #include "api/timestamps.h"
 #include "base/strings.h"
 #include "quota/quantity.h"
@@ -14,23 +15,11 @@
 namespace k1s::simulate {
 namespace {
 
+using api::ArrayOrEmpty;
+using api::Member;
+using api::StringOf;
+
 using nlohmann::json;
-
-const json& Member(const json& object, const char* key) {
-  static const json kNull;
-  if (!object.is_object()) return kNull;
-  auto it = object.find(key);
-  return it == object.end() ? kNull : *it;
-}
-
-std::string StringOf(const json& value) {
-  return value.is_string() ? value.get<std::string>() : std::string();
-}
-
-const json& Array(const json& value) {
-  static const json kEmpty = json::array();
-  return value.is_array() ? value : kEmpty;
-}
 
 // Adds the positive cpu/memory quantities of `list` into `sum`; returns the names present.
 std::set<std::string> AddComputeQuantities(const json& list,
@@ -62,7 +51,7 @@ json Condition(std::string_view type, bool status, const std::string& now,
 // kubelet's status manager does.
 void KeepTransitionTimes(const json& old_status, json& conditions) {
   for (json& condition : conditions) {
-    for (const json& old : Array(Member(old_status, "conditions"))) {
+    for (const json& old : ArrayOrEmpty(Member(old_status, "conditions"))) {
       if (Member(old, "type") == condition["type"] &&
           Member(old, "status") == condition["status"] && old.contains("lastTransitionTime")) {
         condition["lastTransitionTime"] = old["lastTransitionTime"];
@@ -127,7 +116,7 @@ bool IsSidecar(const json& init_container) {
 // The running startedAt of a container in an earlier status, or `fallback`.
 std::string StartedAt(const json& old_statuses, const std::string& name,
                       const std::string& fallback) {
-  for (const json& status : Array(old_statuses)) {
+  for (const json& status : ArrayOrEmpty(old_statuses)) {
     if (!status.is_object() || Member(status, "name") != name) continue;
     const json& running = Member(Member(status, "state"), "running");
     if (running.is_object() && running.contains("startedAt")) {
@@ -139,7 +128,7 @@ std::string StartedAt(const json& old_statuses, const std::string& name,
 
 // The status of container `name` in `statuses` if it has terminated already.
 const json* TerminatedStatus(const json& statuses, const std::string& name) {
-  for (const json& status : Array(statuses)) {
+  for (const json& status : ArrayOrEmpty(statuses)) {
     if (status.is_object() && Member(status, "name") == name &&
         Member(Member(status, "state"), "terminated").is_object()) {
       return &status;
@@ -156,7 +145,7 @@ std::string ComputeQosClass(const json& pod) {
   bool guaranteed = true;
   const json& spec = Member(pod, "spec");
   for (const char* field : {"containers", "initContainers"}) {
-    for (const json& container : Array(Member(spec, field))) {
+    for (const json& container : ArrayOrEmpty(Member(spec, field))) {
       const json& resources = Member(container, "resources");
       AddComputeQuantities(Member(resources, "requests"), requests);
       std::set<std::string> limited = AddComputeQuantities(Member(resources, "limits"), limits);
@@ -235,7 +224,7 @@ json RunningStatus(const json& pod, const RunningFacts& facts) {
   std::string start_time = StringOf(Member(old, "startTime"));
   status["startTime"] = start_time.empty() ? now : start_time;
   json init_statuses = json::array();
-  for (const json& container : Array(Member(spec, "initContainers"))) {
+  for (const json& container : ArrayOrEmpty(Member(spec, "initContainers"))) {
     if (IsSidecar(container)) {
       init_statuses.push_back(RunningContainerStatus(pod, container, now));
     } else {
@@ -244,7 +233,7 @@ json RunningStatus(const json& pod, const RunningFacts& facts) {
   }
   if (!init_statuses.empty()) status["initContainerStatuses"] = std::move(init_statuses);
   json container_statuses = json::array();
-  for (const json& container : Array(Member(spec, "containers"))) {
+  for (const json& container : ArrayOrEmpty(Member(spec, "containers"))) {
     container_statuses.push_back(RunningContainerStatus(pod, container, now));
   }
   status["containerStatuses"] = std::move(container_statuses);
@@ -267,7 +256,7 @@ json SucceededStatus(const json& pod, int64_t now_seconds) {
   KeepTransitionTimes(old, conditions);
   status["conditions"] = std::move(conditions);
   json init_statuses = json::array();
-  for (const json& container : Array(Member(spec, "initContainers"))) {
+  for (const json& container : ArrayOrEmpty(Member(spec, "initContainers"))) {
     std::string name = StringOf(Member(container, "name"));
     // A completed init container keeps its status; a sidecar is stopped with the pod.
     if (const json* done = TerminatedStatus(Member(old, "initContainerStatuses"), name)) {
@@ -280,7 +269,7 @@ json SucceededStatus(const json& pod, int64_t now_seconds) {
   }
   if (!init_statuses.empty()) status["initContainerStatuses"] = std::move(init_statuses);
   json container_statuses = json::array();
-  for (const json& container : Array(Member(spec, "containers"))) {
+  for (const json& container : ArrayOrEmpty(Member(spec, "containers"))) {
     std::string name = StringOf(Member(container, "name"));
     std::string started = StartedAt(Member(old, "containerStatuses"), name, now);
     container_statuses.push_back(CompletedContainerStatus(pod, container, started, now, false));
