@@ -142,9 +142,15 @@ int Run(int32_t nodes, int32_t pods, int32_t bind_workers) {
   double total = SecondsSince(scheduling);
   double window = std::chrono::duration<double>(Clock::now() - first).count();
   Scheduler::Stats stats = scheduler.GetStats();
+  // The spread as the pods informer sees it, once it has caught up with the last bindings.
   std::map<std::string, int32_t> per_node;
-  for (const client::ObjectPtr& pod : informers.For(client::resources::Pods()).List("bench")) {
-    ++per_node[(*pod)["spec"].value("nodeName", "")];
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    per_node.clear();
+    for (const client::ObjectPtr& pod : informers.For(client::resources::Pods()).List("bench")) {
+      ++per_node[(*pod)["spec"].value("nodeName", "")];
+    }
+    if (per_node.count("") == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   int32_t fewest = pods, most = 0;
   for (const auto& [node, count] : per_node) {
