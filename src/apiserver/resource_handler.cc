@@ -1143,6 +1143,10 @@ absl::Status ResourceHandler::Evict(Call& call) {
   Registry* budgets = Find("policy", "v1", "poddisruptionbudgets");
   const bool dry_run = IsDryRun(call.request);
   for (int attempt = 0;; ++attempt) {
+    // Budgets as stored now, as upstream's quorum list: one created just before must count.
+    if (absl::StatusOr<int64_t> fresh = cache_.WaitUntilFresh(kFreshReadTimeout); !fresh.ok()) {
+      return fresh.status();
+    }
     absl::StatusOr<ObjectRef> pod = call.registry->Get(call.info.namespace_name, name);
     if (!pod.ok()) return pod.status();
     std::vector<json> budget_objects;
