@@ -15,6 +15,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/synchronization/mutex.h"
+#include "api/json_fields.h"
 #include "api/label_selector.h"
 #include "base/strings.h"
 #include "client/resource.h"
@@ -23,6 +24,9 @@
 
 namespace k1s::scheduler::plugins {
 namespace {
+
+using api::Member;
+using api::StringOf;
 
 using nlohmann::json;
 
@@ -40,16 +44,6 @@ constexpr char kReasonPVNotExist[] =
     "node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s)";
 constexpr char kReasonUnboundImmediate[] = "pod has unbound immediate PersistentVolumeClaims";
 
-const json& Member(const json& value, const char* key) {
-  static const json kNull;
-  if (!value.is_object()) return kNull;
-  auto it = value.find(key);
-  return it == value.end() ? kNull : *it;
-}
-
-std::string StringOf(const json& value) {
-  return value.is_string() ? value.get<std::string>() : "";
-}
 
 std::string Metadata(const json& object, const char* key) {
   return StringOf(Member(Member(object, "metadata"), key));
